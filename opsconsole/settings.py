@@ -1,0 +1,274 @@
+"""OpsConsole settings, read from the environment (README.md lists every variable).
+
+Production is the default: DEBUG is off unless DJANGO_DEBUG asks for it, and then a missing
+or weak SECRET_KEY or an empty ALLOWED_HOSTS stops start-up with a clear message.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from opsconsole import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("OPSCONSOLE_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
+
+# --- secret key and hosts ------------------------------------------------------------------
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-used-when-debug-is-off"  # noqa: S105
+SECRET_KEY = env.string("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
+ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
+
+
+def _refuse_weak_secret_key(key: str) -> None:
+    # Same test as Django's security.W009, but fatal: a guessable key forges sessions.
+    if not key:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE) to a random string of "
+            "at least 50 characters, see README.md"
+        )
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak: use at least 50 characters with at least 5 distinct ones."
+        )
+
+
+if not DEBUG:
+    _refuse_weak_secret_key(SECRET_KEY)
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is empty. Set it to the console's host names, comma-separated "
+            "(e.g. ops.trading-system.local)."
+        )
+
+# --- applications --------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "axes",
+    "csp",
+    "opsconsole.accounts",
+    "opsconsole.operations",
+    "opsconsole.runs",
+    "opsconsole.observability",
+    "opsconsole.core",
+]
+
+MIDDLEWARE = [
+    # Probes hit /healthz by pod IP over plain HTTP, before host and TLS checks.
+    "opsconsole.core.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "opsconsole.accounts.middleware.LoginRequiredMiddleware",
+    "opsconsole.accounts.middleware.IdleTimeoutMiddleware",
+    "opsconsole.accounts.middleware.RoleRequiredMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that a lockout is answered after authentication ran.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "opsconsole.urls"
+WSGI_APPLICATION = "opsconsole.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "opsconsole.core.context_processors.console",
+            ],
+        },
+    },
+]
+
+
+# --- database ------------------------------------------------------------------------------
+def _database() -> dict[str, object]:
+    url = env.string("DATABASE_URL")
+    if not url and env.string("POSTGRES_HOST"):
+        url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
+            user=quote(env.string("POSTGRES_USER", "postgres"), safe=""),
+            password=quote(env.string("POSTGRES_PASSWORD"), safe=""),
+            host=env.string("POSTGRES_HOST"),
+            port=env.integer("POSTGRES_PORT", 5432),
+            db=quote(env.string("POSTGRES_DB", "opsconsole"), safe=""),
+        )
+    if not url:
+        # The embedded default for the demo: one file, nothing to start.
+        url = f"sqlite:///{VAR_DIR / 'opsconsole.sqlite3'}"
+    return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Redis: Celery broker and the cluster state cache ------------------------------------------
+def _redis_url() -> str:
+    url = env.string("REDIS_URL")
+    if url:
+        return url
+    password = env.string("REDIS_PASSWORD")
+    auth = f":{quote(password, safe='')}@" if password else ""
+    host = env.string("REDIS_HOST", "127.0.0.1")
+    return f"redis://{auth}{host}:{env.integer('REDIS_PORT', 6379)}/0"
+
+
+REDIS_URL = _redis_url()
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "opsconsole",
+    }
+}
+
+# --- Celery (see opsconsole/celery.py) --------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None  # results live in Action rows, not in the broker
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 600)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+# Longest retry back-off is 10 minutes; a message not acked by then is redelivered.
+CELERY_MAX_RETRY_BACKOFF = 600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- authentication ------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Idle sessions end after 30 minutes (IdleTimeoutMiddleware; polling does not count as
+# activity); the cookie itself lasts at most one 12-hour shift.
+OPSCONSOLE_IDLE_TIMEOUT = timedelta(minutes=env.integer("OPSCONSOLE_IDLE_MINUTES", 30))
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Behind the ingress the client address is the N-th from the right of X-Forwarded-For.
+OPSCONSOLE_TRUSTED_PROXIES = env.integer("OPSCONSOLE_TRUSTED_PROXIES", 0)
+
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "opsconsole.core.http.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# --- security headers ----------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    # TLS ends at the ingress, which says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=True)
+
+# No inline script or style anywhere: htmx is loaded from our own static files and
+# configured by a <meta> tag.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# --- static files --------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Without collectstatic (tests, the demo) WhiteNoise serves straight from the finders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- the cluster and monitoring -------------------------------------------------------------
+OPSCONSOLE_NAMESPACES = env.string_list("OPSCONSOLE_NAMESPACES", "trading-system")
+KUBECONFIG = env.string("KUBECONFIG")
+OPSCONSOLE_KUBE_CONTEXT = env.string("OPSCONSOLE_KUBE_CONTEXT")
+OPSCONSOLE_KUBE_TIMEOUT = float(env.integer("OPSCONSOLE_KUBE_TIMEOUT", 5))
+PROMETHEUS_URL = env.string("PROMETHEUS_URL")
+ALERTMANAGER_URL = env.string("ALERTMANAGER_URL")
+
+# --- i18n, logging -------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+}

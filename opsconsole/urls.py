@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("opsconsole.core.urls")),
+    path("accounts/", include("opsconsole.accounts.urls")),
+]

@@ -1,0 +1,75 @@
+"""Every URL needs a signed-in user with a role; the walk finds views added later too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import signed_in
+
+# The only views reachable signed out: the sign-in page itself.
+PUBLIC = {"/accounts/login/"}
+# The only views reachable without a role: signing in and out.
+ROLELESS = PUBLIC | {"/accounts/logout/"}
+
+_SAMPLE = {
+    "int": "1",
+    "slug": "sample",
+    "str": "sample",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+    "path": "a/b",
+}
+
+
+def _concrete(route: str) -> str:
+    route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: _SAMPLE.get(m.group(1) or "str", "1"), route)
+    return route.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def walk(patterns: list[URLPattern | URLResolver], prefix: str = "/") -> Iterator[str]:
+    for pattern in patterns:
+        route = prefix + _concrete(str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, route)
+        else:
+            yield route
+
+
+ALL_URLS = sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_the_walk_finds_the_console_pages() -> None:
+    assert {"/", "/accounts/login/", "/accounts/logout/"} <= set(ALL_URLS)
+
+
+@pytest.mark.parametrize("url", sorted(set(ALL_URLS) - PUBLIC))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_sends_the_signed_out_to_sign_in(url: str, method: str, db: None) -> None:
+    response = getattr(Client(), method)(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("url", sorted(set(ALL_URLS) - PUBLIC))
+def test_it_asks_htmx_to_reload_the_sign_in_page(url: str, db: None) -> None:
+    response = Client().get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("url", sorted(set(ALL_URLS) - ROLELESS))
+def test_it_shows_nothing_to_an_account_without_a_role(url: str, outsider: User) -> None:
+    response = signed_in(outsider).get(url)
+    assert response.status_code == 403
+    assert b"no role" in response.content
+
+
+def test_a_viewer_sees_the_overview(viewer: User) -> None:
+    response = signed_in(viewer).get("/")
+    assert response.status_code == 200
+    assert b"Overview" in response.content
