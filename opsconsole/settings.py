@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import dj_database_url
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "opsconsole.accounts",
+    # After axes: its sign-in failure receiver runs first, so the audit sees its verdict.
+    "opsconsole.audit",
     "opsconsole.operations",
     "opsconsole.runs",
     "opsconsole.observability",
@@ -70,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Probes hit /healthz by pod IP over plain HTTP, before host and TLS checks.
     "opsconsole.core.middleware.HealthCheckMiddleware",
+    # Every later step (and every audit event) can read the request's id.
+    "opsconsole.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,7 +113,7 @@ TEMPLATES = [
 
 
 # --- database ------------------------------------------------------------------------------
-def _database() -> dict[str, object]:
+def _database() -> dict[str, Any]:
     url = env.string("DATABASE_URL")
     if not url and env.string("POSTGRES_HOST"):
         url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
@@ -121,7 +126,14 @@ def _database() -> dict[str, object]:
     if not url:
         # The embedded default for the demo: one file, nothing to start.
         url = f"sqlite:///{VAR_DIR / 'opsconsole.sqlite3'}"
-    return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    database: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Write transactions take the lock when they begin, so two appends to the audit
+        # chain queue up instead of both reading the same head.
+        database.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    return database
 
 
 DATABASES = {"default": _database()}
@@ -163,7 +175,31 @@ CELERY_MAX_RETRY_BACKOFF = 600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "audit-checkpoint": {
+        "task": "audit.checkpoint",
+        "schedule": float(env.integer("AUDIT_CHECKPOINT_SECONDS", 300)),
+    },
+}
+
+# --- audit checkpoints (opsconsole/audit/checkpoint.py) --------------------------------------
+# A key of its own: whoever can read SECRET_KEY (every web pod) must not be able to re-sign
+# a rewritten chain's checkpoints.
+_DEV_AUDIT_CHECKPOINT_KEY = "dev-only-audit-checkpoint-key-never-used-when-debug-is-off"
+AUDIT_CHECKPOINT_KEY = env.string("AUDIT_CHECKPOINT_KEY") or (
+    _DEV_AUDIT_CHECKPOINT_KEY if DEBUG else ""
+)
+AUDIT_CHECKPOINT_FILE = Path(
+    env.string("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+)
+if not DEBUG:
+    if len(AUDIT_CHECKPOINT_KEY) < 32:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_KEY is missing or shorter than 32 characters. Set it (or "
+            "AUDIT_CHECKPOINT_KEY_FILE) to a random string kept apart from SECRET_KEY."
+        )
+    if AUDIT_CHECKPOINT_KEY == SECRET_KEY:
+        raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must differ from SECRET_KEY.")
 
 # --- authentication ------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

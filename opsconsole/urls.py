@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("opsconsole.core.urls")),
     path("accounts/", include("opsconsole.accounts.urls")),
+    path("audit/", include("opsconsole.audit.urls")),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -36,3 +39,26 @@ def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_triggers() -> Iterator[None]:
+    """Transactional tests end with a flush (TRUNCATE of every table), which the audit log's
+    append-only triggers refuse. The test database's superuser flushes with triggers off,
+    the same switch a test uses to tamper with the log behind the application's back."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: Any) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]

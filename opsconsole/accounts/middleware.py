@@ -12,6 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from opsconsole.audit.decorators import record_denial
+from opsconsole.audit.signals import SIGN_OUT_REASON_META
+
 # Requests that a page makes by itself (polling) carry this header; they must not keep an
 # unattended session alive.
 POLL_HEADER = "HTTP_X_OPSCONSOLE_POLL"
@@ -48,6 +51,7 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last = request.session.get(_LAST_ACTIVITY, now)
             if now - float(last) > settings.OPSCONSOLE_IDLE_TIMEOUT.total_seconds():
+                request.META[SIGN_OUT_REASON_META] = "idle timeout"
                 auth.logout(request)
                 messages.info(request, "You were signed out after 30 minutes without activity.")
                 login = f"{reverse('login')}?next={request.path}"
@@ -76,4 +80,5 @@ class RoleRequiredMiddleware:
             view_func, "role_not_required", False
         ):
             return None  # sign-in and sign-out stay reachable
+        record_denial(request, "auth.denied", "the account has no role")
         return render(request, "accounts/no_role.html", status=403)

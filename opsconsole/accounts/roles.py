@@ -34,6 +34,7 @@ _ADMIN_PERMISSIONS = (
     *_OPERATOR_PERMISSIONS,
     "accounts.manage_users",
     "operations.approve_action",
+    "audit.sign_off_review",
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

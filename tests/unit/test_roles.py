@@ -19,7 +19,11 @@ OPERATOR = VIEWER | {
     "runs.cancel_run",
     "observability.manage_silences",
 }
-ADMIN = OPERATOR | {"accounts.manage_users", "operations.approve_action"}
+ADMIN = OPERATOR | {
+    "accounts.manage_users",
+    "operations.approve_action",
+    "audit.sign_off_review",
+}
 
 
 def test_a_viewer_may_only_look(viewer: User) -> None:
@@ -32,7 +36,7 @@ def test_an_operator_may_run_actions_and_launch_runs(operator: User) -> None:
     assert role_of(operator) == "operator"
 
 
-def test_an_admin_may_also_manage_users_and_approve(admin: User) -> None:
+def test_an_admin_may_also_manage_users_approve_and_sign_off_reviews(admin: User) -> None:
     assert admin.get_all_permissions() == ADMIN
     assert role_of(admin) == "admin"
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opsconsole.accounts.roles import ROLES
-from opsconsole.accounts.users import save_user
+from opsconsole.accounts.users import command_actor, save_user
 
 
 class Command(BaseCommand):
@@ -24,7 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, username: str, role: str, **options: Any) -> None:
         password = os.environ.get("OPSCONSOLE_PASSWORD") or self._prompt(username)
         try:
-            user, created = save_user(username, role, password)
+            user, created = save_user(
+                username, role, password, actor_name=command_actor("add_user")
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         except ValueError as exc:

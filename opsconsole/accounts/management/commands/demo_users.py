@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from opsconsole.accounts.roles import ROLES
-from opsconsole.accounts.users import save_user
+from opsconsole.accounts.users import command_actor, save_user
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         lines = []
         for role in ROLES:
             password = known.get(role) or secrets.token_urlsafe(12)
-            save_user(role, role, password)
+            save_user(role, role, password, actor_name=command_actor("demo_users"))
             lines.append(f"{role} {password}")
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,91 @@
+"""Sign-in, failures, lockouts and sign-out are recorded with the real client address."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
+
+from opsconsole.audit.models import AuditEvent
+from tests.audit.conftest import events
+from tests.conftest import PASSWORD, signed_in
+
+INGRESS: dict[str, Any] = {
+    "REMOTE_ADDR": "10.0.0.2",
+    "HTTP_X_FORWARDED_FOR": "198.51.100.9, 203.0.113.7",
+}
+
+
+def sign_in(client: Client, username: str, password: str) -> None:
+    client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        HTTP_USER_AGENT="Mozilla/5.0 test",
+        **INGRESS,
+    )
+
+
+@override_settings(OPSCONSOLE_TRUSTED_PROXIES=1)
+def test_a_sign_in_is_recorded_with_the_client_behind_the_ingress(viewer: User) -> None:
+    sign_in(Client(), "vera", PASSWORD)
+    (event,) = events(verb="auth.sign_in")
+    assert (event.actor, event.actor_name, event.role) == (viewer, "vera", "viewer")
+    assert event.outcome == "succeeded"
+    assert event.source_ip == "203.0.113.7"  # not the ingress, not the forged left entry
+    assert event.user_agent == "Mozilla/5.0 test"
+
+
+@override_settings(OPSCONSOLE_TRUSTED_PROXIES=1)
+def test_a_failed_sign_in_keeps_the_name_tried_and_never_the_password(viewer: User) -> None:
+    sign_in(Client(), "vera", "hunter2-wrong-password")
+    (event,) = events(verb="auth.sign_in_failed")
+    assert event.outcome == "denied"
+    assert event.actor is None
+    assert event.actor_name == ""
+    assert (event.target_kind, event.target_name) == ("user", "vera")
+    assert event.source_ip == "203.0.113.7"
+    assert event.reason == "wrong user name or password"
+    stored = json.dumps([getattr(event, f.name) for f in AuditEvent._meta.fields], default=str)
+    assert "hunter2" not in stored
+    assert "****" not in stored
+
+
+def test_an_unknown_user_name_is_recorded_too(db: None) -> None:
+    sign_in(Client(), "nobody-here", "whatever-password")
+    (event,) = events(verb="auth.sign_in_failed")
+    assert event.target_name == "nobody-here"
+
+
+def test_a_lockout_and_the_refused_attempts_after_it_are_recorded(viewer: User) -> None:
+    client = Client()
+    for _ in range(5):
+        sign_in(client, "vera", "wrong-password")
+    (lockout,) = events(verb="auth.locked_out")
+    assert lockout.target_name == "vera"
+    assert "5 failed sign-ins" in lockout.reason
+    sign_in(client, "vera", PASSWORD)  # right password, but locked
+    refused = events(verb="auth.sign_in_failed")[-1]
+    assert refused.reason.startswith("refused: ")
+    assert events(verb="auth.sign_in") == []
+    assert len(events(verb="auth.locked_out")) == 1
+
+
+def test_a_sign_out_is_recorded(viewer: User) -> None:
+    client = signed_in(viewer)
+    client.post("/accounts/logout/")
+    (event,) = events(verb="auth.sign_out")
+    assert (event.actor_name, event.outcome, event.reason) == ("vera", "succeeded", "")
+
+
+def test_an_idle_sign_out_says_why(viewer: User) -> None:
+    client = signed_in(viewer)
+    client.get("/")
+    session = client.session
+    session["opsconsole_last_activity"] = time.time() - 31 * 60
+    session.save()
+    client.get("/")
+    (event,) = events(verb="auth.sign_out")
+    assert event.reason == "idle timeout"
