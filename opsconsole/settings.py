@@ -183,8 +183,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # --- audit checkpoints (opsconsole/audit/checkpoint.py) --------------------------------------
-# A key of its own: whoever can read SECRET_KEY (every web pod) must not be able to re-sign
-# a rewritten chain's checkpoints.
+# A key of its own, held only by the processes that write or verify checkpoints (the
+# worker): whoever can read SECRET_KEY (every web pod) must not be able to re-sign a
+# rewritten chain's checkpoints. Those commands refuse to run without it.
 _DEV_AUDIT_CHECKPOINT_KEY = "dev-only-audit-checkpoint-key-never-used-when-debug-is-off"
 AUDIT_CHECKPOINT_KEY = env.string("AUDIT_CHECKPOINT_KEY") or (
     _DEV_AUDIT_CHECKPOINT_KEY if DEBUG else ""
@@ -192,10 +193,10 @@ AUDIT_CHECKPOINT_KEY = env.string("AUDIT_CHECKPOINT_KEY") or (
 AUDIT_CHECKPOINT_FILE = Path(
     env.string("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 )
-if not DEBUG:
+if AUDIT_CHECKPOINT_KEY and not DEBUG:
     if len(AUDIT_CHECKPOINT_KEY) < 32:
         raise ImproperlyConfigured(
-            "AUDIT_CHECKPOINT_KEY is missing or shorter than 32 characters. Set it (or "
+            "AUDIT_CHECKPOINT_KEY is shorter than 32 characters. Set it (or "
             "AUDIT_CHECKPOINT_KEY_FILE) to a random string kept apart from SECRET_KEY."
         )
     if AUDIT_CHECKPOINT_KEY == SECRET_KEY:

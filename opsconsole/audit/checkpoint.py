@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from opsconsole.audit.canonical import GENESIS, format_time, sign
@@ -26,8 +27,20 @@ from opsconsole.audit.models import AuditEvent
 log = logging.getLogger(__name__)
 
 
+def checkpoint_key() -> str:
+    """The signing key; only the processes that write or verify checkpoints hold it."""
+    key = str(settings.AUDIT_CHECKPOINT_KEY)
+    if not key:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_KEY is missing. Checkpoints are written and verified where it is "
+            "set (the worker); set it or AUDIT_CHECKPOINT_KEY_FILE there."
+        )
+    return key
+
+
 def write_checkpoint(path: Path | None = None) -> dict[str, Any]:
     """Sign the current chain head, log it and append it to the checkpoint file."""
+    key = checkpoint_key()  # before any query: a missing key is the message that matters
     head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
     last_id, head_hash = head if head else (0, GENESIS)
     # Appends are serialized and ids follow chain order, so this count is the chain's
@@ -40,7 +53,7 @@ def write_checkpoint(path: Path | None = None) -> dict[str, Any]:
         "hash": head_hash,
         "count": count,
     }
-    line = {**payload, "hmac": sign(payload, settings.AUDIT_CHECKPOINT_KEY)}
+    line = {**payload, "hmac": sign(payload, key)}
     text = json.dumps(line, sort_keys=True)
     log.info("audit checkpoint %s", text)
     target = Path(path or settings.AUDIT_CHECKPOINT_FILE)
@@ -78,7 +91,7 @@ def read_checkpoints(path: Path) -> Iterator[Checkpoint]:
                 mac = str(data["hmac"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise BadCheckpoint(f"{path}:{number}: not a checkpoint ({exc})") from None
-            if not hmac.compare_digest(mac, sign(payload, settings.AUDIT_CHECKPOINT_KEY)):
+            if not hmac.compare_digest(mac, sign(payload, checkpoint_key())):
                 raise BadCheckpoint(
                     f"{path}:{number}: wrong HMAC (altered, or signed with another key)"
                 )

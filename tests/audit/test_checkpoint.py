@@ -109,15 +109,29 @@ def test_later_events_do_not_disturb_earlier_checkpoints(db: None) -> None:
     assert "2 checkpoints match" in verify()
 
 
-def test_production_refuses_to_start_without_a_checkpoint_key() -> None:
+def test_web_pods_start_without_the_checkpoint_key() -> None:
     result = manage(
-        "check",
-        SECRET_KEY=STRONG_KEY,
-        ALLOWED_HOSTS="ops.example",
-        AUDIT_CHECKPOINT_KEY="",
-    )
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY="",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkpointing_without_the_key_is_refused_with_a_clear_message() -> None:
+    result = manage(
+        "audit_checkpoint",
+        SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY="",
+    )  # fmt: skip
     assert result.returncode != 0
     assert "AUDIT_CHECKPOINT_KEY is missing" in result.stderr
+
+
+def test_production_refuses_a_short_checkpoint_key() -> None:
+    result = manage(
+        "check", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY="short"
+    )
+    assert result.returncode != 0
+    assert "AUDIT_CHECKPOINT_KEY is shorter than 32 characters" in result.stderr
 
 
 def test_production_reads_the_checkpoint_key_from_a_mounted_file(tmp_path: Path) -> None:

@@ -64,10 +64,8 @@ def test_secrets_reach_the_console_as_files_only() -> None:
     assert config["POSTGRES_PASSWORD_FILE"] == (
         f"/etc/opsconsole/secrets/{paths['postgres-password']}"
     )
-    assert config["AUDIT_CHECKPOINT_KEY_FILE"] == (
-        f"/etc/opsconsole/secrets/{paths['audit-checkpoint-key']}"
-    )
-    assert set(get("Secret", "opsconsole-secrets")["data"]) == set(paths)
+    assert "AUDIT_CHECKPOINT_KEY_FILE" not in config
+    assert set(get("Secret", "opsconsole-secrets")["data"]) == {*paths, "audit-checkpoint-key"}
     for m in of_kind("Deployment"):
         if m.name.startswith("opsconsole"):
             for ctr in pod_template(m.obj)["spec"]["containers"]:
@@ -79,6 +77,20 @@ def test_secrets_reach_the_console_as_files_only() -> None:
                     "POSTGRES_PASSWORD",
                 }
                 assert not names & forbidden, m.id
+
+
+def test_only_the_worker_holds_the_audit_checkpoint_key() -> None:
+    holders = set()
+    for m in of_kind("Deployment"):
+        if m.name.startswith("opsconsole"):
+            for volume in pod_template(m.obj)["spec"].get("volumes", []):
+                items = volume.get("secret", {}).get("items", [])
+                if any(i["key"] == "audit-checkpoint-key" for i in items):
+                    holders.add(m.name)
+    assert holders == {"opsconsole-worker"}
+    worker = container("Deployment", "opsconsole-worker", "worker")
+    env = {e["name"]: e.get("value") for e in worker["env"]}
+    assert env["AUDIT_CHECKPOINT_KEY_FILE"] == "/etc/opsconsole/secrets/audit-checkpoint-key"
 
 
 def test_the_worker_keeps_audit_checkpoints_on_a_shared_volume() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opsconsole.audit.checkpoint import BadCheckpoint, Checkpoint, read_checkpoints
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                 signed = list(read_checkpoints(path))
             except BadCheckpoint as exc:
                 raise CommandError(f"audit checkpoints do not verify: {exc}") from None
+            except ImproperlyConfigured as exc:
+                raise CommandError(str(exc)) from None
         elif checkpoints is not None:
             raise CommandError(f"{path} does not exist")
         else:
