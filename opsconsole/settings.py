@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "opsconsole.runs",
     "opsconsole.observability",
     "opsconsole.core",
+    # The simulated cluster for the demo and the tests (manage.py sandbox); binds loopback only.
+    "opsconsole.sandbox",
 ]
 
 MIDDLEWARE = [

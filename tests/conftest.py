@@ -13,6 +13,8 @@ from opsconsole.accounts.users import save_user
 
 PASSWORD = "correct-horse-battery-staple"
 
+pytest_plugins = ["tests.fixtures.sandbox"]
+
 
 @pytest.fixture
 def viewer(db: None) -> User:

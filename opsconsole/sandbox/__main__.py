@@ -1,0 +1,3 @@
+from opsconsole.sandbox.cli import main
+
+main()

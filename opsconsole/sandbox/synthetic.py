@@ -1,0 +1,161 @@
+"""`--pods N`: synthetic workloads, inserted already Running, to measure the API at scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsconsole.sandbox import defaults
+from opsconsole.sandbox.controllers.deployments import HASH, REVISION, new_pod, template_hash
+from opsconsole.sandbox.controllers.nodes import NODE_SPECS
+from opsconsole.sandbox.resources import preferred
+from opsconsole.sandbox.seed import ensure_namespace
+from opsconsole.sandbox.store import Store, clone, now_iso
+
+Obj = dict[str, Any]
+PODS = preferred("", "pods")
+DEPLOYMENTS = preferred("apps", "deployments")
+REPLICASETS = preferred("apps", "replicasets")
+PER_DEPLOYMENT = 100
+PER_NAMESPACE = 50  # deployments
+
+
+def _running(pod: Obj, node: str, ip: str, now: str) -> None:
+    pod["spec"]["nodeName"] = node
+    cs = [
+        {
+            "name": c["name"],
+            "image": c["image"],
+            "imageID": "",
+            "containerID": "",
+            "ready": True,
+            "started": True,
+            "restartCount": 0,
+            "lastState": {},
+            "state": {"running": {"startedAt": now}},
+        }
+        for c in pod["spec"]["containers"]
+    ]
+    pod["status"] = {
+        "phase": "Running",
+        "qosClass": "Burstable",
+        "podIP": ip,
+        "podIPs": [{"ip": ip}],
+        "hostIP": "10.0.0.10",
+        "startTime": now,
+        "containerStatuses": cs,
+        "conditions": [
+            {"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+        ],
+    }
+
+
+def fill(store: Store, target: int) -> int:
+    """Add deployments of 100 running pods until the store holds `target` pods."""
+    made = 0
+    d = 0
+    now = now_iso()
+    while store.count(PODS) < target:
+        ns = f"synthetic-{d // PER_NAMESPACE:03d}"
+        name = f"load-{d:05d}"
+        d += 1
+        ensure_namespace(store, ns)
+        if store.get(DEPLOYMENTS, ns, name) is not None:
+            continue
+        replicas = min(PER_DEPLOYMENT, target - store.count(PODS))
+        labels = {"app.kubernetes.io/name": name, "sandbox.opsconsole.io/synthetic": "true"}
+        template: Obj = {
+            "metadata": {"labels": labels},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": "registry.local/synthetic-api:1.0",
+                        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}},
+                    }
+                ]
+            },
+        }
+        dep: Obj = {
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "labels": labels,
+                "annotations": {REVISION: "1"},
+            },
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": template,
+            },
+        }
+        defaults.apply("Deployment", dep)
+        phash = template_hash(dep["spec"]["template"])
+        dep["status"] = {
+            "observedGeneration": 1,
+            "replicas": replicas,
+            "updatedReplicas": replicas,
+            "readyReplicas": replicas,
+            "availableReplicas": replicas,
+            "conditions": [
+                {
+                    "type": "Available",
+                    "status": "True",
+                    "reason": "MinimumReplicasAvailable",
+                    "lastUpdateTime": now,
+                    "lastTransitionTime": now,
+                    "message": "Deployment has minimum availability.",
+                },
+                {
+                    "type": "Progressing",
+                    "status": "True",
+                    "reason": "NewReplicaSetAvailable",
+                    "lastUpdateTime": now,
+                    "lastTransitionTime": now,
+                    "message": f'ReplicaSet "{name}-{phash}" has successfully progressed.',
+                },
+            ],
+        }
+        dep = store.create(DEPLOYMENTS, dep)
+        rs_template = clone(dep["spec"]["template"])
+        rs_template["metadata"]["labels"][HASH] = phash
+        rs: Obj = {
+            "metadata": {
+                "name": f"{name}-{phash}",
+                "namespace": ns,
+                "labels": dict(rs_template["metadata"]["labels"]),
+                "annotations": {REVISION: "1"},
+                "ownerReferences": [_ref(dep)],
+            },
+            "spec": {
+                "replicas": replicas,
+                "template": rs_template,
+                "selector": {"matchLabels": dict(rs_template["metadata"]["labels"])},
+            },
+            "status": {
+                "replicas": replicas,
+                "fullyLabeledReplicas": replicas,
+                "readyReplicas": replicas,
+                "availableReplicas": replicas,
+                "observedGeneration": 1,
+            },
+        }
+        rs = store.create(REPLICASETS, rs)
+        for i in range(replicas):
+            pod = new_pod(rs, rs_template, f"{rs['metadata']['name']}-{i:05d}")
+            node = NODE_SPECS[i % 3][0]
+            _running(pod, node, f"10.{100 + d // 250}.{d % 250}.{i + 2}", now)
+            store.create(PODS, pod)
+            made += 1
+    return made
+
+
+def _ref(owner: Obj) -> Obj:
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }

@@ -1,0 +1,98 @@
+"""Small builders shared by the sandbox tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+
+REPO = Path(__file__).resolve().parents[2]
+KUBECTL = str(REPO / ".venv" / "bin" / "kubectl")
+
+
+def deployment(
+    name: str, replicas: int = 2, image: str = "registry.local/web:1.0", **spec: Any
+) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": image}]},
+            },
+            **spec,
+        },
+    }
+
+
+def job(name: str, fail: bool = False, backoff: int = 0, **spec: Any) -> dict[str, Any]:
+    annotations = {"sandbox.opsconsole.io/duration-seconds": "0.3"}
+    if fail:
+        annotations["sandbox.opsconsole.io/fail"] = "true"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "backoffLimit": backoff,
+            "template": {
+                "metadata": {"annotations": annotations},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "run", "image": "registry.local/etl:2"}],
+                },
+            },
+            **spec,
+        },
+    }
+
+
+def error_body(exc: client.ApiException) -> dict[str, Any]:
+    return dict(json.loads(exc.body))
+
+
+def kubectl(
+    kubeconfig: Path, *args: str, check: bool = True, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [KUBECTL, "--kubeconfig", str(kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def raw(
+    url: str, method: str = "GET", body: Any = None, content_type: str = "application/json"
+) -> tuple[int, Any]:
+    """One HTTP request without the client's models, for paths and bodies it can't express."""
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(  # noqa: S310 (a loopback http URL)
+        url, data=data, method=method, headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback URL)
+            text = resp.read().decode()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        text, status = exc.read().decode(), exc.code
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
