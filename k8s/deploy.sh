@@ -234,8 +234,9 @@ cmd_logs() {
   (($# <= 1)) || die "usage: $(basename "$0") logs [DEPLOYMENT]"
   local deployment="${1:-trading-api-service}"
   require_cluster
+  # --all-pods: without it kubectl picks one pod of the Deployment (needs kubectl 1.30+).
   run_or_print kubectl -n "$NAMESPACE" logs "deployment/$deployment" \
-    --all-containers --prefix --tail=200
+    --all-pods --all-containers --prefix --tail=200
 }
 
 cmd_port_forward() {

