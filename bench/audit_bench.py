@@ -149,28 +149,6 @@ REASONS = [
     "scale down after close",
     "incident",
 ]
-FIELDS = (
-    "time",
-    "actor_name",
-    "role",
-    "source_ip",
-    "user_agent",
-    "request_id",
-    "verb",
-    "target_kind",
-    "target_namespace",
-    "target_name",
-    "parameters",
-    "before",
-    "after",
-    "outcome",
-    "reason",
-    "operator_reason",
-    "related_kind",
-    "related_id",
-    "prev_hash",
-    "hash",
-)
 
 
 def ensure_database() -> None:
@@ -248,9 +226,10 @@ def generate(start_hash: str, start_time: datetime, count: int, seed: int) -> An
 def fill(target: int, batch: int) -> None:
     from django.db import connection
 
-    from opsconsole.audit.canonical import GENESIS
+    from opsconsole.audit.canonical import GENESIS, HASHED_FIELDS
     from opsconsole.audit.models import AuditEvent
 
+    fields = (*HASHED_FIELDS, "hash")  # the columns the chain covers, plus the hash itself
     have = AuditEvent.objects.count()
     if have >= target:
         print(f"{have} events already there")
@@ -270,7 +249,7 @@ def fill(target: int, batch: int) -> None:
         n = min(batch, missing - done)
         with connection.cursor() as django_cursor:
             raw = django_cursor.cursor
-            with raw.copy(f"COPY audit_auditevent ({', '.join(FIELDS)}) FROM STDIN") as copy:
+            with raw.copy(f"COPY audit_auditevent ({', '.join(fields)}) FROM STDIN") as copy:
                 for _ in range(n):
                     row = next(rows)
                     copy.write_row(
@@ -278,7 +257,7 @@ def fill(target: int, batch: int) -> None:
                             json.dumps(row[f])
                             if f in ("parameters", "before", "after") and row[f] is not None
                             else row[f]
-                            for f in FIELDS
+                            for f in fields
                         ]
                     )
         done += n
