@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsconsole.sandbox import defaults
+from opsconsole.sandbox.controllers.base import owner_ref
 from opsconsole.sandbox.controllers.deployments import HASH, REVISION, new_pod, template_hash
 from opsconsole.sandbox.controllers.nodes import NODE_SPECS
 from opsconsole.sandbox.resources import preferred
@@ -125,7 +126,7 @@ def fill(store: Store, target: int) -> int:
                 "namespace": ns,
                 "labels": dict(rs_template["metadata"]["labels"]),
                 "annotations": {REVISION: "1"},
-                "ownerReferences": [_ref(dep)],
+                "ownerReferences": [owner_ref(dep)],
             },
             "spec": {
                 "replicas": replicas,
@@ -148,14 +149,3 @@ def fill(store: Store, target: int) -> int:
             store.create(PODS, pod)
             made += 1
     return made
-
-
-def _ref(owner: Obj) -> Obj:
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
