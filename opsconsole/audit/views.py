@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from opsconsole.audit import diff, export, review
+from opsconsole.audit.canonical import GENESIS
 from opsconsole.audit.decorators import permission_required
 from opsconsole.audit.forms import SignOffForm
 from opsconsole.audit.links import related_trail_url, target_trail_url
@@ -56,6 +57,12 @@ def _rows(events: list[AuditEvent], reviewed_up_to: int) -> list[Row]:
     return rows
 
 
+def _head_id() -> int:
+    """The newest event's id (0 for an empty log): the list's sign-off default, the export's
+    upper bound."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def _filter_query(request: HtmxHttpRequest) -> str:
     return urlencode([(k, v) for k, v in request.GET.items() if k not in _PAGING and v], safe="*:")
 
@@ -71,7 +78,7 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
             older=Cursor.parse(request.GET.get("older", "")),
             newer=Cursor.parse(request.GET.get("newer", "")),
         )
-    head = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    head = _head_id()
     query = _filter_query(request)
     context = {
         "form": form,
@@ -106,7 +113,7 @@ def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "parameters": json.dumps(event.parameters, indent=2, sort_keys=True, ensure_ascii=False),
         "changes": diff.changes(event.before, event.after),
         "previous": previous,
-        "links_to_previous": event.prev_hash == (previous.hash if previous else "0" * 64),
+        "links_to_previous": event.prev_hash == (previous.hash if previous else GENESIS),
         "target_trail": target_trail_url(
             event.target_kind, event.target_name, event.target_namespace
         ),
@@ -122,7 +129,7 @@ def _export(request: HtmxHttpRequest, fmt: str) -> HttpResponse | StreamingHttpR
         return HttpResponseBadRequest("Invalid filters: " + form.errors.as_text())
     # The export covers the log as it is now: its own event (recorded next) is left out,
     # so it holds exactly the rows the same filtered list shows.
-    head = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    head = _head_id()
     events = filter_events(form.cleaned_data, review.reviewed_up_to()).filter(id__lte=head)
     record(
         "audit.export",
