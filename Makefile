@@ -16,10 +16,12 @@ DEMO_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_DEBUG=1 REDIS_URL=redis://127.
 # Tests run with production settings against the machine's PostgreSQL and Redis.
 TEST_SECRET_KEY := $(shell head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 TEST_AUDIT_KEY := $(shell head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+# Two checkouts testing at once (git worktrees) each name their own database and Redis db.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opsconsole
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := SECRET_KEY=$(TEST_SECRET_KEY)-test-run-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	AUDIT_CHECKPOINT_KEY=$(TEST_AUDIT_KEY)-test-audit-key \
-	SECURE_SSL_REDIRECT=0 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opsconsole \
-	REDIS_URL=redis://127.0.0.1:6379/15
+	SECURE_SSL_REDIRECT=0 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
 
 .PHONY: demo test lint typecheck checks pytest system-deps services clean
 
