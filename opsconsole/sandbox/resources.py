@@ -198,6 +198,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         tracks_generation=True,
     ),
     _rt("events.k8s.io", "v1", "Event", "events", short_names=("ev",)),
+    # Leader election (the console's cluster sync) and node heartbeats.
+    _rt("coordination.k8s.io", "v1", "Lease", "leases"),
     _rt("rbac.authorization.k8s.io", "v1", "Role", "roles"),
     _rt("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
     _rt("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
