@@ -16,7 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from opsconsole.accounts.roles import ROLES, role_of
-from opsconsole.audit import Outcome, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 
 
 def command_actor(command: str) -> str:

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from opsconsole.audit.recorder import Outcome, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 
 # IdleTimeoutMiddleware puts its reason here before it signs the user out.
 SIGN_OUT_REASON_META = "opsconsole.sign_out_reason"

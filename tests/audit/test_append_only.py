@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AppendOnlyError, AuditEvent, ReviewSignOff
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from tests.audit.conftest import events, verify
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management.base import CommandError
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from tests.audit.conftest import behind_the_apps_back, verify
 
 

@@ -7,7 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
-from opsconsole.audit import Outcome, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from tests.audit.conftest import verify
 
 

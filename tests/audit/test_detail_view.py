@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.diff import changes
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from tests.audit.conftest import behind_the_apps_back
 from tests.conftest import signed_in
 

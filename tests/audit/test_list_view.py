@@ -7,8 +7,9 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from tests.conftest import signed_in
 
 

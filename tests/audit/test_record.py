@@ -9,10 +9,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import RequestFactory, override_settings
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
-from opsconsole.core.http import REQUEST_ID_META
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from opsconsole.web.http import REQUEST_ID_META
 from tests.audit.conftest import events
 
 

@@ -16,9 +16,9 @@ TRADING_HOSTS = {
 # Deployment -> (container, the command it runs)
 PROCESSES = {
     "opsconsole-web": ("web", ["gunicorn", "opsconsole.wsgi:application"]),
-    "opsconsole-worker": ("worker", ["celery", "--app=opsconsole", "worker"]),
+    "opsconsole-worker": ("worker", ["celery", "--app=opsconsole.celery", "worker"]),
     "opsconsole-sync": ("sync", ["python", "manage.py", "cluster_sync"]),
-    "opsconsole-beat": ("beat", ["celery", "--app=opsconsole", "beat"]),
+    "opsconsole-beat": ("beat", ["celery", "--app=opsconsole.celery", "beat"]),
 }
 
 

@@ -13,7 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.conftest import signed_in
 
 # The only views reachable signed out: the sign-in page itself.
-PUBLIC = {"/accounts/login/"}
+# The favicon is a redirect to a static file: nothing to protect, and the sign-in page shows it.
+PUBLIC = {"/accounts/login/", "/favicon.ico"}
 # The only views reachable without a role: signing in and out.
 ROLELESS = PUBLIC | {"/accounts/logout/"}
 

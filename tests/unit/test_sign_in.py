@@ -119,7 +119,7 @@ def test_deactivating_a_user_ends_their_session(viewer: User) -> None:
 def test_client_ip_trusts_only_the_configured_proxies(
     trusted: int, forwarded: str, expected: str, rf: RequestFactory
 ) -> None:
-    from opsconsole.core.http import client_ip
+    from opsconsole.web.http import client_ip
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     with override_settings(OPSCONSOLE_TRUSTED_PROXIES=trusted):
