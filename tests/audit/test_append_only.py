@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 
 from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AppendOnlyError, AuditEvent, ReviewSignOff
-from tests.audit.conftest import events, verify
+from tests.helpers.audit import events, verify
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pytest_django.fixtures import Settings
 
 from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
-from tests.audit.conftest import behind_the_apps_back, verify
+from tests.helpers.audit import behind_the_apps_back, verify
 
 
 @pytest.fixture

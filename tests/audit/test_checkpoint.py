@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from opsconsole.audit import Outcome, record
 from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
-from tests.audit.conftest import behind_the_apps_back, verify
-from tests.unit.test_production_settings import STRONG_KEY, manage
+from tests.helpers.audit import behind_the_apps_back, verify
+from tests.helpers.settings import STRONG_KEY, manage
 
 
 def _checkpoint() -> None:

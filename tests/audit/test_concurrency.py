@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from opsconsole.audit import Outcome, record
-from tests.audit.conftest import verify
+from tests.helpers.audit import verify
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,8 +12,7 @@ from django.utils import timezone
 from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
 from opsconsole.audit.query import Cursor, filter_events, page_of
-from tests.audit.test_list_view import ids_on
-from tests.conftest import signed_in
+from tests.helpers.web import ids_on, signed_in
 
 
 @pytest.fixture

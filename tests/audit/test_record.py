@@ -13,7 +13,7 @@ from opsconsole.audit import Outcome, record
 from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
 from opsconsole.core.http import REQUEST_ID_META
-from tests.audit.conftest import events
+from tests.helpers.audit import events
 
 
 @override_settings(OPSCONSOLE_TRUSTED_PROXIES=1)

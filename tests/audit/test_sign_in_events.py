@@ -13,8 +13,8 @@ from django.test import Client, override_settings
 
 from opsconsole.audit import refusals
 from opsconsole.audit.models import AuditEvent
-from tests.audit.conftest import events
-from tests.conftest import PASSWORD, signed_in
+from tests.helpers.audit import events
+from tests.helpers.web import PASSWORD, signed_in
 
 INGRESS: dict[str, Any] = {
     "REMOTE_ADDR": "10.0.0.2",

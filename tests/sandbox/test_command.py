@@ -11,7 +11,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from tests.sandbox.helpers import REPO, kubectl
+from tests.helpers.cluster import REPO, kubectl
 
 needs_app = pytest.mark.skipif(
     "opsconsole.sandbox" not in settings.INSTALLED_APPS,

@@ -14,7 +14,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from opsconsole.accounts.users import deactivate_user, save_user
 from opsconsole.audit.models import AuditEvent
-from tests.conftest import PASSWORD, signed_in
+from tests.helpers.web import PASSWORD, signed_in
 
 
 def attempt(
