@@ -196,6 +196,13 @@ def test_dry_run_deploy_sends_everything_with_server_dry_run(kubectl: Kubectl) -
     assert not any("rollout status" in c for c in result.calls)
 
 
+def test_the_stand_in_answers_only_what_the_sandbox_cannot_show() -> None:
+    """Everything else runs with the real kubectl against the sandbox; a verb added here
+    needs the reason it cannot be shown there."""
+    answered = re.findall(r"^  (\S.*?)\)", FAKE_KUBECTL, re.M)
+    assert answered == ['*"get secret "*', '*"get deployments,statefulsets"*', "*apply*"]
+
+
 def test_render_moves_everything_into_another_namespace() -> None:
     result = deploy_sh("--namespace", "trading-staging", "render", path="/usr/bin:/bin")
     assert result.returncode == 0, result.stderr
