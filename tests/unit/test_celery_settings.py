@@ -8,7 +8,7 @@ from django.conf import settings
 
 
 def test_every_celery_setting_is_a_real_celery_setting() -> None:
-    known = {name for name, _ in flatten(NAMESPACES)}
+    known = {option[0] for option in flatten(NAMESPACES)}
     ours = {
         name.removeprefix("CELERY_").lower() for name in dir(settings) if name.startswith("CELERY_")
     }
