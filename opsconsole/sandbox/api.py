@@ -23,6 +23,7 @@ from opsconsole.sandbox import (
     schema,
     subresources,
     tables,
+    validation,
     watching,
 )
 from opsconsole.sandbox.httputil import (
@@ -254,9 +255,18 @@ class Api:
             if rt.kind == "Job":
                 meta["uid"] = str(uuid.uuid4())  # the defaulted selector needs it
                 defaults.job_selector(obj)
+        validation.decode(rt, obj)
         defaults.apply(rt.kind, obj)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         schema.validate(rt, obj)
+        if t.sub != "status":
+            store_rt = storage_type(rt)
+            old = (
+                None
+                if creating
+                else self.store.get(store_rt, meta.get("namespace", ""), meta["name"])
+            )
+            validation.check(rt, obj, old)
         prepared: Obj = obj
         return prepared
 

@@ -9,6 +9,7 @@ import math
 import time
 from typing import Any
 
+from opsconsole.sandbox import defaults
 from opsconsole.sandbox.controllers.base import (
     DEPLOYMENTS,
     PODS,
@@ -69,11 +70,13 @@ def new_pod(owner: Obj, template: Obj, name: str) -> Obj:
     }
     if tmeta.get("annotations"):
         meta["annotations"] = dict(tmeta["annotations"])
-    return {
+    pod: Obj = {
         "metadata": meta,
         "spec": clone(template.get("spec") or {}),
         "status": {"phase": "Pending", "qosClass": "BestEffort"},
     }
+    defaults.pod(pod)  # what the API server adds to every Pod a controller creates
+    return pod
 
 
 # -- ReplicaSet -------------------------------------------------------------------------------
