@@ -258,15 +258,20 @@ class Api:
         validation.decode(rt, obj)
         defaults.apply(rt.kind, obj)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
-        schema.validate(rt, obj)
-        if t.sub != "status":
-            store_rt = storage_type(rt)
-            old = (
-                None
-                if creating
-                else self.store.get(store_rt, meta.get("namespace", ""), meta["name"])
-            )
-            validation.check(rt, obj, old)
+        if t.sub == "status":  # a status write leaves the spec as it is
+            schema.validate(rt, obj)
+            status_write: Obj = obj
+            return status_write
+        old = (
+            None
+            if creating
+            else self.store.get(storage_type(rt), meta.get("namespace", ""), meta["name"])
+        )
+        try:
+            schema.validate(rt, obj)
+        except errors.ApiError as exc:
+            raise validation.with_schema_errors(rt, obj, old, exc) from None
+        validation.check(rt, obj, old)
         prepared: Obj = obj
         return prepared
 

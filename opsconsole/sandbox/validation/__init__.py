@@ -69,6 +69,28 @@ def check(rt: ResourceType, obj: Obj, old: Obj | None = None) -> None:
         raise invalid(rt, str(obj["metadata"].get("name") or ""), errs)
 
 
+def with_schema_errors(
+    rt: ResourceType, obj: Obj, old: Obj | None, schema_error: errors.ApiError
+) -> errors.ApiError:
+    """The schema's 422 with this module's wording wherever both judged the same field.
+
+    The schema catches types and required fields before the rules here can run safely; where
+    the rules here speak to the same field (`pathType must be specified`), theirs is the real
+    server's message, so it replaces the schema's.
+    """
+    try:
+        errs = errors_for(rt.kind, obj, old)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return schema_error  # the body's types are too far off for the rules to read it
+    if not errs:
+        return schema_error
+    ours = {e.field for e in errs}
+    schema_causes = (schema_error.details or {}).get("causes") or []
+    causes = [e.cause() for e in errs] + [c for c in schema_causes if c["field"] not in ours]
+    name = str(obj["metadata"].get("name") or "") if isinstance(obj.get("metadata"), dict) else ""
+    return errors.invalid(rt.kind, name, rt.group, causes)
+
+
 def decode(rt: ResourceType, obj: Any) -> None:
     """A quantity that does not parse fails decoding, before defaulting and validation."""
     bad = core.bad_quantities(obj.get("spec")) if isinstance(obj, dict) else []
