@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from opsconsole.sandbox import quantity
+from opsconsole.sandbox.store import clone
 
 Obj = dict[str, Any]
 
@@ -244,6 +245,28 @@ def pod(obj: Obj) -> None:
         status["qosClass"] = qos_class(spec)
     except (ArithmeticError, ValueError, TypeError, AttributeError):
         status.setdefault("qosClass", "BestEffort")
+
+
+# The last template a controller made pods from, with the defaulted pod it gives: a
+# ReplicaSet of 100 pods defaults its template once rather than 100 times.
+_TEMPLATE_CACHE: dict[int, tuple[Obj, Obj]] = {}
+
+
+def pod_from_template(template_spec: Obj) -> Obj:
+    """A pod (spec and status) as the API server stores it when made from this template spec.
+
+    Stored objects are never mutated in place, so the template's identity is a safe key; the
+    template itself is kept in the entry so its id cannot be reused while cached.
+    """
+    entry = _TEMPLATE_CACHE.get(id(template_spec))
+    if entry is None or entry[0] is not template_spec:
+        made: Obj = {"metadata": {}, "spec": clone(template_spec)}
+        pod(made)
+        if len(_TEMPLATE_CACHE) > 256:
+            _TEMPLATE_CACHE.clear()
+        entry = _TEMPLATE_CACHE[id(template_spec)] = (template_spec, made)
+    made = entry[1]
+    return {"spec": clone(made["spec"]), "status": clone(made["status"])}
 
 
 def _template(obj: Obj) -> None:

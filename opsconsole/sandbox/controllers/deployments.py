@@ -70,13 +70,9 @@ def new_pod(owner: Obj, template: Obj, name: str) -> Obj:
     }
     if tmeta.get("annotations"):
         meta["annotations"] = dict(tmeta["annotations"])
-    pod: Obj = {
-        "metadata": meta,
-        "spec": clone(template.get("spec") or {}),
-        "status": {"phase": "Pending", "qosClass": "BestEffort"},
-    }
-    defaults.pod(pod)  # what the API server adds to every Pod a controller creates
-    return pod
+    # What the API server adds to every Pod a controller creates (defaults, admission).
+    made = defaults.pod_from_template(template.get("spec") or {})
+    return {"metadata": meta, "spec": made["spec"], "status": made["status"]}
 
 
 # -- ReplicaSet -------------------------------------------------------------------------------
