@@ -546,3 +546,87 @@ def test_everything_the_seed_contains_passes_validation():
     assert report.skipped == not_served
     assert "StatefulSet/postgres" in report.created
     assert "Ingress/trading-api" in report.created
+
+
+def test_kubectl_apply_of_k8s_again_is_accepted(sandbox):
+    """Re-applying the seeded manifests through the API passes every rule (update path)."""
+    served = []
+    for path in sorted(SEED_DIR.glob("*.yaml")):
+        kinds = {d.get("kind") for d in yaml.safe_load_all(path.read_text()) if d}
+        if not kinds & NOT_SERVED_KINDS:
+            served.append(path)
+    assert len(served) >= 10
+    args: list[str] = []
+    for path in served:
+        args += ["-f", str(path)]
+    proc = kubectl(sandbox.kubeconfig, "apply", "--dry-run=server", *args, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_resource_names_env_and_mounts_are_judged(apps):
+    bad = deployment("container-details")
+    ctr = bad["spec"]["template"]["spec"]["containers"][0]
+    ctr["resources"] = {"limits": {"cpus": "1"}, "requests": {"nvidia.com/gpu": "1"}}
+    ctr["env"] = [
+        {"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+    ]
+    ctr["volumeMounts"] = [{"name": "missing", "mountPath": "/data"}]
+    body = refused(apps.create_namespaced_deployment, NS, bad)
+    c = "spec.template.spec.containers[0]"
+    assert causes(body) == [
+        (
+            f"{c}.env[0].valueFrom",
+            "FieldValueInvalid",
+            'Invalid value: "": may not be specified when `value` is not empty',
+        ),
+        (f"{c}.volumeMounts[0].name", "FieldValueNotFound", 'Not found: "missing"'),
+        (
+            f"{c}.resources.limits[cpus]",
+            "FieldValueInvalid",
+            'Invalid value: "cpus": must be a standard resource for containers',
+        ),
+        (
+            f"{c}.resources.limits",
+            "FieldValueRequired",
+            "Required value: Limit must be set for non overcommitable resources",
+        ),
+    ]
+
+
+def test_a_bound_claim_may_not_shrink(core, sandbox):
+    claim = {
+        "metadata": {"name": "shrinking"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}},
+    }
+    core.create_namespaced_persistent_volume_claim(NS, claim)
+    sandbox.wait_for(
+        lambda: (
+            core.read_namespaced_persistent_volume_claim("shrinking", NS).status.phase == "Bound"
+        )
+    )
+    proc = kubectl(
+        sandbox.kubeconfig,
+        "patch",
+        "pvc/shrinking",
+        "-n",
+        NS,
+        "-p",
+        '{"spec":{"resources":{"requests":{"storage":"1Gi"}}}}',
+        check=False,
+    )
+    assert proc.stderr.strip() == (
+        'The PersistentVolumeClaim "shrinking" is invalid: spec.resources.requests.storage: '
+        "Forbidden: field can not be less than status.capacity"
+    )
+
+
+def test_kubectl_create_meets_the_name_rules(sandbox):
+    """kubectl's typed create (sent as protobuf) is judged like any other write."""
+    proc = kubectl(
+        sandbox.kubeconfig, "create", "deployment", "Bad_Name", "--image=x:1", "-n", NS, check=False
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == (
+        'error: failed to create deployment: Deployment.apps "Bad_Name" is invalid: '
+        f'metadata.name: Invalid value: "Bad_Name": {SUBDOMAIN_MSG}'
+    )

@@ -129,6 +129,7 @@ def resources(res: Any, path: str) -> Errors:
     requests = res.get("requests") or {}
     for kind, values in (("limits", limits), ("requests", requests)):
         for name, value in values.items():
+            errs += _resource_name(str(name), f"{path}.{kind}[{name}]")
             q = parse_quantity(value)
             if q is not None and q < 0:
                 errs.append(
@@ -141,12 +142,15 @@ def resources(res: Any, path: str) -> Errors:
     for name, value in requests.items():
         req = parse_quantity(value)
         if name not in limits:
+            if not _overcommit(name):
+                errs.append(
+                    required(f"{path}.limits", "Limit must be set for non overcommitable resources")
+                )
             continue
         lim = parse_quantity(limits[name])
         if req is None or lim is None:
             continue
-        overcommit = "/" not in name or name.startswith("kubernetes.io/")
-        if req != lim and not overcommit:
+        if req != lim and not _overcommit(name):
             errs.append(
                 invalid(
                     f"{path}.requests",
@@ -163,6 +167,24 @@ def resources(res: Any, path: str) -> Errors:
                 )
             )
     return errs
+
+
+_STANDARD_CONTAINER = {"cpu", "memory", "ephemeral-storage"}
+
+
+def _overcommit(name: str) -> bool:
+    """helper.IsOvercommitAllowed: native resources other than hugepages."""
+    native = "/" not in name or name.split("/", 1)[0].endswith("kubernetes.io")
+    return native and not name.startswith("hugepages-")
+
+
+def _resource_name(name: str, path: str) -> Errors:
+    errs = [invalid(path, name, msg) for msg in m.qualified_name(name)]
+    if errs:
+        return errs
+    if "/" not in name and name not in _STANDARD_CONTAINER and not name.startswith("hugepages-"):
+        return [invalid(path, name, "must be a standard resource for containers")]
+    return []
 
 
 _HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
@@ -231,7 +253,76 @@ def _container_ports(ports: Any, path: str) -> Errors:
     return errs
 
 
-def _container(c: Obj, path: str) -> Errors:
+_ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+
+
+def _env(env: Any, path: str) -> Errors:
+    errs: Errors = []
+    for i, var in enumerate(env or []):
+        p = f"{path}[{i}]"
+        name = str(var.get("name") or "")
+        if not name:
+            errs.append(required(f"{p}.name"))
+        elif any(ord(ch) < 32 or ord(ch) > 126 or ch == "=" for ch in name):
+            errs.append(
+                invalid(
+                    f"{p}.name",
+                    name,
+                    "a valid environment variable name must consist only of printable ASCII "
+                    "characters other than '='",
+                )
+            )
+        source = var.get("valueFrom")
+        if source is None:
+            continue
+        sources = [k for k in _ENV_SOURCES if source.get(k) is not None]
+        if not sources:
+            errs.append(
+                invalid(
+                    f"{p}.valueFrom",
+                    "",
+                    "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
+                    "`secretKeyRef`",
+                )
+            )
+        elif len(sources) > 1:
+            errs.append(
+                invalid(
+                    f"{p}.valueFrom", "", "may not have more than one field specified at a time"
+                )
+            )
+        elif var.get("value"):
+            errs.append(
+                invalid(f"{p}.valueFrom", "", "may not be specified when `value` is not empty")
+            )
+        for ref in ("configMapKeyRef", "secretKeyRef"):
+            selector = source.get(ref)
+            if isinstance(selector, dict) and not selector.get("key"):
+                errs.append(required(f"{p}.valueFrom.{ref}.key"))
+    return errs
+
+
+def _mounts(mounts: Any, volumes: set[str], path: str) -> Errors:
+    errs: Errors = []
+    paths: set[str] = set()
+    for j, mount in enumerate(mounts or []):
+        p = f"{path}[{j}]"
+        name = mount.get("name")
+        if not name:
+            errs.append(required(f"{p}.name"))
+        if name not in volumes:
+            errs.append(FieldError("FieldValueNotFound", f"{p}.name", name or ""))
+        where = mount.get("mountPath")
+        if not where:
+            errs.append(required(f"{p}.mountPath"))
+        elif where in paths:
+            errs.append(invalid(f"{p}.mountPath", where, "must be unique"))
+        paths.add(where)
+    return errs
+
+
+def _container(c: Obj, volumes: set[str], path: str) -> Errors:
+    """validateContainerCommon, then the probes (validateContainers' own checks)."""
     errs: Errors = []
     name = c.get("name")
     if not name:
@@ -250,11 +341,14 @@ def _container(c: Obj, path: str) -> Errors:
             )
         )
     errs += _container_ports(c.get("ports"), f"{path}.ports")
+    errs += _env(c.get("env"), f"{path}.env")
+    errs += _mounts(c.get("volumeMounts"), volumes, f"{path}.volumeMounts")
     pull = c.get("imagePullPolicy")
     if not pull:
         errs.append(required(f"{path}.imagePullPolicy"))
     elif pull not in _PULL:
         errs.append(not_supported(f"{path}.imagePullPolicy", pull, _PULL))
+    errs += resources(c.get("resources"), f"{path}.resources")
     for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
         errs += probe(c.get(kind), f"{path}.{kind}")
     live = c.get("livenessProbe")
@@ -267,7 +361,6 @@ def _container(c: Obj, path: str) -> Errors:
         errs.append(
             invalid(f"{path}.startupProbe.successThreshold", start["successThreshold"], "must be 1")
         )
-    errs += resources(c.get("resources"), f"{path}.resources")
     return errs
 
 
@@ -295,22 +388,16 @@ def pod_spec(spec: Any, path: str) -> Errors:
     containers = spec.get("containers") or []
     if not containers:
         errs.append(required(f"{path}.containers"))
-    for group in ("initContainers", "containers"):
+    # Containers are judged before init containers, as ValidatePodSpec does.
+    for group in ("containers", "initContainers"):
         for i, c in enumerate(spec.get(group) or []):
             p = f"{path}.{group}[{i}]"
-            errs += _container(c, p)
+            errs += _container(c, volumes, p)
             name = c.get("name")
             if name and name in seen:
                 errs.append(duplicate(f"{p}.name", name))
             elif name:
                 seen.add(name)
-            for j, mount in enumerate(c.get("volumeMounts") or []):
-                if mount.get("name") and mount["name"] not in volumes:
-                    errs.append(
-                        FieldError(
-                            "FieldValueNotFound", f"{p}.volumeMounts[{j}].name", mount["name"]
-                        )
-                    )
     restart = spec.get("restartPolicy")
     if not restart:
         errs.append(required(f"{path}.restartPolicy"))
