@@ -630,3 +630,16 @@ def test_kubectl_create_meets_the_name_rules(sandbox):
         'error: failed to create deployment: Deployment.apps "Bad_Name" is invalid: '
         f'metadata.name: Invalid value: "Bad_Name": {SUBDOMAIN_MSG}'
     )
+
+
+def test_generate_name_is_judged_as_a_prefix(core):
+    made = core.create_namespaced_config_map(NS, {"metadata": {"generateName": "run-"}})
+    assert made.metadata.name.startswith("run-")
+    body = refused(core.create_namespaced_config_map, NS, {"metadata": {"generateName": "Run-"}})
+    assert causes(body) == [
+        ("metadata.generateName", "FieldValueInvalid", f'Invalid value: "Run-": {SUBDOMAIN_MSG}')
+    ]
+    body = refused(core.create_namespaced_config_map, NS, {"metadata": {}})
+    assert causes(body) == [
+        ("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")
+    ]

@@ -219,13 +219,23 @@ def selector_empty(sel: Any) -> bool:
 NameFn = Callable[[str], list[str]]
 
 
+def _mask(prefix: str) -> str:
+    """maskTrailingDash: a generateName may end in '-', since characters will follow it."""
+    if len(prefix) > 1 and prefix.endswith("-"):
+        return prefix[:-2] + "a"
+    return prefix
+
+
 def object_meta(meta: Obj, name_fn: NameFn | None, path: str = "metadata") -> Errors:
-    """ValidateObjectMeta (the name was generated already, so generateName is not judged)."""
+    """ValidateObjectMeta. The store generates a name from generateName after validation, so
+    only the prefix is judged then (the real server judges the generated name too)."""
     errs: Errors = []
-    name = meta.get("name")
-    if not name:
+    name, prefix = meta.get("name"), meta.get("generateName")
+    if prefix and name_fn is not None:
+        errs += [invalid(f"{path}.generateName", prefix, m) for m in name_fn(_mask(str(prefix)))]
+    if not name and not prefix:
         errs.append(required(f"{path}.name", "name or generateName is required"))
-    elif name_fn is not None:
+    elif name and name_fn is not None:
         errs += [invalid(f"{path}.name", name, m) for m in name_fn(str(name))]
     errs += label_map(meta.get("labels"), f"{path}.labels")
     errs += annotation_map(meta.get("annotations"), f"{path}.annotations")
