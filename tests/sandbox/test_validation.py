@@ -643,3 +643,26 @@ def test_generate_name_is_judged_as_a_prefix(core):
     assert causes(body) == [
         ("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")
     ]
+
+
+def test_tolerations_are_judged(apps):
+    bad = deployment("tolerating")
+    bad["spec"]["template"]["spec"]["tolerations"] = [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "value": "true", "effect": "NoSchedule"},
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 30},
+    ]
+    body = refused(apps.create_namespaced_deployment, NS, bad)
+    t = "spec.template.spec.tolerations"
+    assert causes(body) == [
+        (
+            f"{t}[0].operator",
+            "FieldValueInvalid",
+            'Invalid value: {"key":"nvidia.com/gpu","operator":"Exists","value":"true",'
+            '"effect":"NoSchedule"}: value must be empty when `operator` is \'Exists\'',
+        ),
+        (
+            f"{t}[1].effect",
+            "FieldValueInvalid",
+            "Invalid value: \"\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+    ]

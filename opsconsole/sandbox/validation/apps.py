@@ -11,7 +11,6 @@ from opsconsole.sandbox.validation import meta as m
 from opsconsole.sandbox.validation.field import (
     Errors,
     forbidden,
-    immutable,
     invalid,
     nonnegative,
     not_supported,
@@ -59,7 +58,11 @@ def _selector(spec: Obj, kind: str) -> Errors:
         return [required("spec.selector")]
     errs = m.label_selector(sel, "spec.selector")
     if m.selector_empty(sel):
-        errs.append(invalid("spec.selector", sel, f"empty selector is invalid for {kind}"))
+        errs.append(
+            invalid(
+                "spec.selector", m.selector_struct(sel), f"empty selector is invalid for {kind}"
+            )
+        )
     return errs
 
 
@@ -147,9 +150,7 @@ def deployment(obj: Obj, old: Obj | None) -> Errors:
                 )
             )
     if old is not None:
-        errs += immutable(
-            "spec.selector", spec.get("selector"), (old.get("spec") or {}).get("selector")
-        )
+        errs += m.immutable_selector(spec.get("selector"), (old.get("spec") or {}).get("selector"))
     return errs
 
 
@@ -163,9 +164,7 @@ def replica_set(obj: Obj, old: Obj | None) -> Errors:
     errs += core.pod_template(spec.get("template"), "spec.template")
     errs += _always_restarts(spec, "ReplicaSet")
     if old is not None:
-        errs += immutable(
-            "spec.selector", spec.get("selector"), (old.get("spec") or {}).get("selector")
-        )
+        errs += m.immutable_selector(spec.get("selector"), (old.get("spec") or {}).get("selector"))
     return errs
 
 
@@ -213,7 +212,13 @@ def stateful_set(obj: Obj, old: Obj | None) -> Errors:
     else:
         errs += m.label_selector(sel, "spec.selector")
         if m.selector_empty(sel):
-            errs.append(invalid("spec.selector", sel, "empty selector is invalid for statefulset"))
+            errs.append(
+                invalid(
+                    "spec.selector",
+                    m.selector_struct(sel),
+                    "empty selector is invalid for statefulset",
+                )
+            )
     errs += _template_matches(spec)
     tmpl = spec.get("template") or {}
     # Only the template's labels and annotations: the real validation leaves the pod spec
@@ -252,7 +257,11 @@ def daemon_set(obj: Obj, old: Obj | None) -> Errors:
     errs += m.label_selector(sel, "spec.selector")
     errs += _template_matches(spec) if sel is not None else []
     if sel is not None and m.selector_empty(sel):
-        errs.append(invalid("spec.selector", sel, "empty selector is invalid for daemonset"))
+        errs.append(
+            invalid(
+                "spec.selector", m.selector_struct(sel), "empty selector is invalid for daemonset"
+            )
+        )
     if sel is None:
         errs.append(required("spec.selector"))
     errs += core.pod_template(spec.get("template"), "spec.template")
@@ -284,5 +293,5 @@ def daemon_set(obj: Obj, old: Obj | None) -> Errors:
         errs.append(not_supported("spec.updateStrategy", strategy, ["RollingUpdate", "OnDelete"]))
     errs += nonnegative("spec.revisionHistoryLimit", spec.get("revisionHistoryLimit"))
     if old is not None:
-        errs += immutable("spec.selector", sel, (old.get("spec") or {}).get("selector"))
+        errs += m.immutable_selector(sel, (old.get("spec") or {}).get("selector"))
     return errs

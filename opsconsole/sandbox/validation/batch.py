@@ -59,7 +59,7 @@ def job(obj: Obj, old: Obj | None) -> Errors:
     if old is not None:
         old_spec = old.get("spec") or {}
         errs += immutable("spec.completions", spec.get("completions"), old_spec.get("completions"))
-        errs += immutable("spec.selector", sel, old_spec.get("selector"))
+        errs += m.immutable_selector(sel, old_spec.get("selector"))
         # A suspended Job that never started may change its template's scheduling fields;
         # everything else about the template is fixed once the Job exists.
         errs += immutable("spec.template", spec.get("template"), old_spec.get("template"))

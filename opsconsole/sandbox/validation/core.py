@@ -11,6 +11,7 @@ from opsconsole.sandbox.validation import meta as m
 from opsconsole.sandbox.validation.field import (
     Errors,
     FieldError,
+    Struct,
     duplicate,
     forbidden,
     invalid,
@@ -364,6 +365,54 @@ def _container(c: Obj, volumes: set[str], path: str) -> Errors:
     return errs
 
 
+_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+def tolerations(value: Any, path: str) -> Errors:
+    """ValidateTolerations."""
+    errs: Errors = []
+    for i, t in enumerate(value or []):
+        p = f"{path}[{i}]"
+        key, op, val, effect = t.get("key"), t.get("operator"), t.get("value"), t.get("effect")
+        if key:
+            errs += [invalid(f"{p}.key", key, msg) for msg in m.qualified_name(key)]
+        if not key and op != "Exists":
+            errs.append(
+                invalid(
+                    f"{p}.operator",
+                    op or "",
+                    'operator must be Exists when `key` is empty, which means "match all values '
+                    'and all keys"',
+                )
+            )
+        if t.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.append(
+                invalid(
+                    f"{p}.effect",
+                    effect or "",
+                    "effect must be 'NoExecute' when `tolerationSeconds` is set",
+                )
+            )
+        if op in (None, "", "Equal"):
+            msgs = m.label_value(str(val or ""))
+            if msgs:
+                errs.append(invalid(f"{p}.operator", val or "", ";".join(msgs)))
+        elif op == "Exists":
+            if val:
+                shown = Struct((k, t[k]) for k in _TOLERATION_FIELDS if t.get(k) not in (None, ""))
+                errs.append(
+                    invalid(
+                        f"{p}.operator", shown, "value must be empty when `operator` is 'Exists'"
+                    )
+                )
+        else:
+            errs.append(not_supported(f"{p}.operator", op, ["Equal", "Exists"]))
+        if effect and effect not in _EFFECTS:
+            errs.append(not_supported(f"{p}.effect", effect, _EFFECTS))
+    return errs
+
+
+_TOLERATION_FIELDS = ("key", "operator", "value", "effect", "tolerationSeconds")
 _RESTART = ["Always", "OnFailure", "Never"]
 _DNS = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 
@@ -419,6 +468,7 @@ def pod_spec(spec: Any, path: str) -> Errors:
             )
         )
     errs += m.label_map(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    errs += tolerations(spec.get("tolerations"), f"{path}.tolerations")
     if spec.get("serviceAccountName"):
         name = spec["serviceAccountName"]
         errs += [

@@ -26,14 +26,29 @@ _PHRASE = {
 }
 
 
+class Struct(dict[str, Any]):
+    """A Go struct's JSON: its fields in declaration order (plain dicts are maps: sorted)."""
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, Struct):
+        return "{" + ",".join(f"{_json(k)}:{_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json(k)}:{_json(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render(value: Any) -> str:
+    """How ErrorBody prints a bad value: simple types bare, strings quoted, the rest as JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # Go's %q for the strings we meet
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _json(value)
 
 
 @dataclass(frozen=True)

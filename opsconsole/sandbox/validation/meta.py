@@ -7,7 +7,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from opsconsole.sandbox.validation.field import Errors, forbidden, invalid, required, too_long
+from opsconsole.sandbox.validation.field import (
+    Errors,
+    Struct,
+    forbidden,
+    invalid,
+    required,
+    too_long,
+)
 
 Obj = dict[str, Any]
 
@@ -189,6 +196,29 @@ def label_selector(sel: Any, path: str) -> Errors:
         for j, v in enumerate(values):
             errs += [invalid(f"{p}.values[{j}]", v, m) for m in label_value(str(v))]
     return errs
+
+
+def selector_struct(sel: Any) -> Any:
+    """A LabelSelector as Go marshals it: matchLabels, then matchExpressions."""
+    if not isinstance(sel, dict):
+        return sel
+    out = Struct()
+    if sel.get("matchLabels"):
+        out["matchLabels"] = dict(sel["matchLabels"])
+    if sel.get("matchExpressions"):
+        out["matchExpressions"] = [
+            Struct(
+                (k, e[k]) for k in ("key", "operator", "values") if isinstance(e, dict) and e.get(k)
+            )
+            for e in sel["matchExpressions"]
+        ]
+    return out
+
+
+def immutable_selector(new: Any, old: Any) -> Errors:
+    if new == old:
+        return []
+    return [invalid("spec.selector", selector_struct(new), "field is immutable")]
 
 
 def selector_matches(sel: Any, lbls: Any) -> bool:
