@@ -666,3 +666,53 @@ def test_tolerations_are_judged(apps):
             "Invalid value: \"\": effect must be 'NoExecute' when `tolerationSeconds` is set",
         ),
     ]
+
+
+def test_daemonset_rolling_updates_surge_or_drain_but_not_both(apps):
+    labels = {"app": "agent"}
+    ds: dict[str, Any] = {
+        "metadata": {"name": "agent"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "updateStrategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 1, "maxSurge": "10%"},
+            },
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "agent", "image": "registry.local/agent:1"}]},
+            },
+        },
+    }
+    body = refused(apps.create_namespaced_daemon_set, NS, ds)
+    assert causes(body) == [
+        (
+            "spec.updateStrategy.rollingUpdate.maxSurge",
+            "FieldValueInvalid",
+            'Invalid value: "10%": may not be set when maxUnavailable is non-zero',
+        )
+    ]
+    ds["spec"]["updateStrategy"]["rollingUpdate"]["maxSurge"] = 0
+    made = apps.create_namespaced_daemon_set(NS, ds)
+    assert made.spec.revision_history_limit == 10
+
+
+def test_a_pods_spec_changes_only_where_the_server_allows(core):
+    core.create_namespaced_pod(
+        NS,
+        {
+            "metadata": {"name": "fixed-pod"},
+            "spec": {"containers": [{"name": "app", "image": "registry.local/app:1"}]},
+        },
+    )
+    body = refused(core.patch_namespaced_pod, "fixed-pod", NS, {"spec": {"restartPolicy": "Never"}})
+    assert [(f, r) for f, r, _ in causes(body)] == [("spec", "FieldValueForbidden")]
+    assert causes(body)[0][2].startswith(
+        "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+    )
+    patched = core.patch_namespaced_pod(
+        "fixed-pod",
+        NS,
+        {"spec": {"containers": [{"name": "app", "image": "registry.local/app:2"}]}},
+    )
+    assert patched.spec.containers[0].image == "registry.local/app:2"
