@@ -716,3 +716,26 @@ def test_a_pods_spec_changes_only_where_the_server_allows(core):
         {"spec": {"containers": [{"name": "app", "image": "registry.local/app:2"}]}},
     )
     assert patched.spec.containers[0].image == "registry.local/app:2"
+
+
+def test_long_names_and_label_prefixes_are_limited(sandbox, core):
+    name = "n" * 64
+    proc = kubectl(sandbox.kubeconfig, "create", "namespace", name, check=False)
+    # The defaulted kubernetes.io/metadata.name label carries the name, so it is too long too.
+    assert proc.stderr.splitlines()[1:] == [
+        f'* metadata.name: Invalid value: "{name}": must be no more than 63 characters',
+        f'* metadata.labels: Invalid value: "{name}": must be no more than 63 bytes',
+    ]
+    key = "p" * 254 + "/team"
+    body = refused(
+        core.create_namespaced_config_map,
+        NS,
+        {"metadata": {"name": "prefixed", "labels": {key: "a"}}},
+    )
+    assert causes(body) == [
+        (
+            "metadata.labels",
+            "FieldValueInvalid",
+            f'Invalid value: "{key}": prefix part must be no more than 253 bytes',
+        )
+    ]
