@@ -152,6 +152,27 @@ def test_micro_time_and_time() -> None:
     assert ns["metadata"] == {"name": "x", "deletionTimestamp": "2026-01-01T00:00:01Z"}
 
 
+def test_an_autoscaling_v1_hpa_as_kubectl_autoscale_sends_it_to_a_v1_only_server() -> None:
+    # HorizontalPodAutoscalerSpec: scaleTargetRef 1 (kind 1, name 2, apiVersion 3),
+    # minReplicas 2, maxReplicas 3, targetCPUUtilizationPercentage 4.
+    target = _ld(1, "Deployment") + _ld(2, "api") + _ld(3, "apps/v1")
+    spec = _ld(1, target) + _num(2, 1) + _num(3, 4) + _num(4, 80)
+    status = _num(3, 0) + _num(4, 0)  # Go value fields: always on the wire
+    body = _ld(1, _ld(1, "api")) + _ld(2, spec) + _ld(3, status)
+    hpa = protobuf.decode(_object("autoscaling/v1", "HorizontalPodAutoscaler", body))
+    assert hpa == {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "api"},
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "api", "apiVersion": "apps/v1"},
+            "minReplicas": 1,
+            "maxReplicas": 4,
+            "targetCPUUtilizationPercentage": 80,
+        },
+    }
+
+
 def test_raw_extension_holds_json() -> None:
     # apps/v1 ControllerRevision: data 2 (RawExtension: raw 1), revision 3.
     raw = json.dumps({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}).encode()
