@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from kubernetes import client
 
+from opsconsole.sandbox import tokens
 from tests.helpers.cluster import kubectl
 
 NS = "kc-create"
@@ -211,6 +215,17 @@ def test_create_token_refuses_what_the_api_server_refuses(kc):
     assert 'serviceaccounts "nobody" not found' in missing.stderr
 
 
+def test_a_token_names_its_service_account_while_it_lives(kc, core, sandbox):
+    kc("create", "serviceaccount", "short-lived")
+    token = kc("create", "token", "short-lived").stdout.strip()
+    api = sandbox.cluster.api
+    assert tokens.subject(api, token) == f"system:serviceaccount:{NS}:short-lived"
+    assert tokens.subject(api, token + "x") is None
+    core.delete_namespaced_service_account("short-lived", NS)
+    kc("create", "serviceaccount", "short-lived")  # the same name, another account
+    assert tokens.subject(api, token) is None
+
+
 def test_token_request_with_the_official_client(core):
     core.create_namespaced_service_account(NS, {"metadata": {"name": "bot-json"}})
     answer = core.create_namespaced_service_account_token(
@@ -278,6 +293,38 @@ def test_the_kinds_that_worked_before_still_do(kc, core, sandbox):
     assert base64.b64decode(secret.data["token"]) == b"s3cret"
     kc("create", "configmap", "settings", "--from-literal=mode=fast")
     assert core.read_namespaced_config_map("settings", NS).data == {"mode": "fast"}
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl for a certificate")
+def test_create_secret_tls(kc, core, tmp_path: Path):
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            "/CN=trading.local",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    kc("create", "secret", "tls", "edge-cert", f"--cert={cert}", f"--key={key}")
+    secret = core.read_namespaced_secret("edge-cert", NS)
+    assert secret.type == "kubernetes.io/tls"
+    assert base64.b64decode(secret.data["tls.crt"]) == cert.read_bytes()
+    assert base64.b64decode(secret.data["tls.key"]) == key.read_bytes()
 
 
 def test_a_protobuf_body_of_a_kind_without_a_schema_is_refused(sandbox):

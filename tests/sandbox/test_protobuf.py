@@ -173,6 +173,23 @@ def test_an_autoscaling_v1_hpa_as_kubectl_autoscale_sends_it_to_a_v1_only_server
     }
 
 
+def test_an_eviction_as_kubectl_drain_sends_it() -> None:
+    # policy/v1 Eviction: metadata 1, deleteOptions 2 (meta/v1 DeleteOptions:
+    # gracePeriodSeconds 1 (*int64), propagationPolicy 4 (*string), dryRun 5).
+    options = _num(1, 0) + _ld(4, "Background") + _ld(5, "All")
+    body = _ld(1, _ld(1, "web-1") + _ld(3, "trading-system")) + _ld(2, options)
+    assert protobuf.decode(_object("policy/v1", "Eviction", body)) == {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": "web-1", "namespace": "trading-system"},
+        "deleteOptions": {
+            "gracePeriodSeconds": 0,
+            "propagationPolicy": "Background",
+            "dryRun": ["All"],
+        },
+    }
+
+
 def test_raw_extension_holds_json() -> None:
     # apps/v1 ControllerRevision: data 2 (RawExtension: raw 1), revision 3.
     raw = json.dumps({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}).encode()
