@@ -34,6 +34,7 @@ API_PACKAGES = [
     "coordination/v1",
     "storage/v1",
     "authentication/v1",
+    "authorization/v1",
     "discovery/v1",
     "events/v1",
 ]

@@ -190,6 +190,27 @@ def test_an_eviction_as_kubectl_drain_sends_it() -> None:
     }
 
 
+def test_a_self_subject_access_review_as_kubectl_auth_can_i_sends_it() -> None:
+    # authorization/v1: spec 2 → resourceAttributes 1 (namespace 1, verb 2, group 3,
+    # resource 5); the empty status (3) is the server's to fill.
+    attributes = _ld(1, "trading-system") + _ld(2, "delete") + _ld(3, "apps")
+    attributes += _ld(4, "") + _ld(5, "deployments") + _ld(6, "") + _ld(7, "")
+    body = _ld(1, b"") + _ld(2, _ld(1, attributes)) + _ld(3, _num(1, 0) + _ld(3, ""))
+    review = protobuf.decode(_object("authorization.k8s.io/v1", "SelfSubjectAccessReview", body))
+    assert review == {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {
+            "resourceAttributes": {
+                "namespace": "trading-system",
+                "verb": "delete",
+                "group": "apps",
+                "resource": "deployments",
+            }
+        },
+    }
+
+
 def test_raw_extension_holds_json() -> None:
     # apps/v1 ControllerRevision: data 2 (RawExtension: raw 1), revision 3.
     raw = json.dumps({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}).encode()
