@@ -132,7 +132,10 @@ def test_production_refuses_a_short_checkpoint_key() -> None:
         "check", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY="short"
     )
     assert result.returncode != 0
-    assert "AUDIT_CHECKPOINT_KEY is too weak: use a random string of at least 32 characters" in result.stderr
+    assert (
+        "AUDIT_CHECKPOINT_KEY is too weak: use a random string of at least 32 characters"
+        in result.stderr
+    )
 
 
 def test_production_reads_the_checkpoint_key_from_a_mounted_file(tmp_path: Path) -> None:

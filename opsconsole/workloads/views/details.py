@@ -3,7 +3,9 @@
 from django.http import Http404, HttpRequest, HttpResponse
 
 
-def namespaced_detail(request: HttpRequest, namespace: str, resource: str, name: str) -> HttpResponse:
+def namespaced_detail(
+    request: HttpRequest, namespace: str, resource: str, name: str
+) -> HttpResponse:
     raise Http404("not built yet")
 
 
