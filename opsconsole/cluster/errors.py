@@ -121,9 +121,13 @@ def translate(exc: BaseException, host: str = "") -> ClusterError:
                 f"the API server{where} answered {status} {reason}: {message}", reason=reason
             )
         return ClusterError(f"the API server{where} answered {status}: {message}", reason=reason)
-    if isinstance(exc, urllib3.exceptions.TimeoutError):
+    # urllib3 wraps the cause (MaxRetryError.reason) even with retries off.
+    cause = getattr(exc, "reason", None)
+    if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+        cause, urllib3.exceptions.TimeoutError
+    ):
         return ClusterUnreachable(f"the API server{where} did not answer in time")
     if isinstance(exc, ApiException | urllib3.exceptions.HTTPError | OSError):
-        detail = getattr(exc, "reason", None) or exc
+        detail = cause or exc
         return ClusterUnreachable(f"no answer from the API server{where}: {detail}")
     return ClusterError(str(exc))

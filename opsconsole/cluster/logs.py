@@ -87,6 +87,8 @@ def _path(namespace: str, pod: str) -> str:
 
 
 def read_log(cfg: ClusterConfig, namespace: str, pod: str, options: LogOptions) -> list[LogLine]:
+    if options.since_time is not None and options.since_time > datetime.now(UTC):
+        return []  # nothing is written in the future (sinceSeconds cannot say so)
     text = get_text(cfg, _path(namespace, pod), options.query())
     return [parse_line(line) for line in text.splitlines()]
 
