@@ -123,9 +123,14 @@ def translate(exc: BaseException, host: str = "") -> ClusterError:
         return ClusterError(f"the API server{where} answered {status}: {message}", reason=reason)
     # urllib3 wraps the cause (MaxRetryError.reason) even with retries off.
     cause = getattr(exc, "reason", None)
-    if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+    # NewConnectionError (refused, no route) subclasses ConnectTimeoutError: not a timeout.
+    refused = isinstance(exc, urllib3.exceptions.NewConnectionError) or isinstance(
+        cause, urllib3.exceptions.NewConnectionError
+    )
+    timed_out = isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
         cause, urllib3.exceptions.TimeoutError
-    ):
+    )
+    if timed_out and not refused:
         return ClusterUnreachable(f"the API server{where} did not answer in time")
     if isinstance(exc, ApiException | urllib3.exceptions.HTTPError | OSError):
         detail = cause or exc
