@@ -41,18 +41,26 @@ def test_a_viewer_follows_a_deployment_to_its_pods_logs_events_and_yaml(
     expect(page.get_by_text("desired 2 · ready 2 · available 2 · updated 2")).to_be_visible()
     pods = page.locator("#pods")
     expect(pods.get_by_role("heading", name="Pods (2)")).to_be_visible()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "deployment.png"), full_page=True)
 
     pod = console.running_pod("app=web")
     pods.get_by_role("link", name=pod, exact=True).click()
     expect(page.get_by_role("heading", name=f"Pod {pod}")).to_be_visible()
     expect(page.get_by_text("DB_PASSWORD", exact=True)).to_be_visible()
     expect(page.get_by_text("from Secret db-credentials key password")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "pod.png"), full_page=True)
 
     page.locator(".object-links").get_by_role("link", name="Logs").click()
     expect(page.get_by_role("heading", name=f"Logs of {pod}")).to_be_visible()
     page.get_by_label("Last lines").fill("5")
     page.get_by_label("Timestamps").check()
     page.get_by_label("Follow").check()
+    poll_headers: list[dict[str, str]] = []
+    page.on(
+        "request",
+        lambda r: poll_headers.append(r.headers) if "/logs/follow/" in r.url else None,
+    )
     page.get_by_role("button", name="Show").click()
     lines = page.locator("#log-lines .log-line")
     expect(lines).to_have_count(5)
@@ -60,6 +68,10 @@ def test_a_viewer_follows_a_deployment_to_its_pods_logs_events_and_yaml(
     expect(lines).not_to_have_count(5, timeout=8000)
     follows = []
     page.on("request", lambda r: follows.append(r.url) if "/logs/follow/" in r.url else None)
+    # Polls say so, so that they do not keep an idle session alive; htmx still sends CSRF.
+    assert poll_headers
+    assert all(h.get("x-opsconsole-poll") == "1" for h in poll_headers)
+    assert all(h.get("x-csrftoken") for h in poll_headers)
     count = lines.count()
     stamps = lines.locator(".log-time").all_inner_texts()
     assert stamps == sorted(stamps)  # appended in order, none twice
@@ -78,7 +90,6 @@ def test_a_viewer_follows_a_deployment_to_its_pods_logs_events_and_yaml(
         "document.dispatchEvent(new Event('visibilitychange'))"
     )
     expect(lines).not_to_have_count(count, timeout=4000)
-    SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "pod-logs.png"), full_page=True)
 
     page.get_by_role("link", name=f"Pod {pod}").click()
