@@ -747,17 +747,80 @@ class Resource:
     name: str
     capacity: str
     allocatable: str
+    requested: str  # by the pods shown (the console's namespaces), "" when not summed
+    percent: str  # requested as a share of allocatable
 
 
-def node_resources(node: Obj) -> list[Resource]:
+_SUFFIXES = {
+    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+    "P": 1e15, "E": 1e18, "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40,
+    "Pi": 2.0**50, "Ei": 2.0**60,
+}  # fmt: skip
+
+
+def quantity(text: str) -> float:
+    """A Kubernetes quantity ("250m", "1.5Gi", "4") as a number; 0 when unreadable."""
+    text = str(text).strip()
+    for size in (2, 1, 0):
+        number, suffix = (text[:-size], text[-size:]) if size else (text, "")
+        if suffix in _SUFFIXES:
+            try:
+                return float(number) * _SUFFIXES[suffix]
+            except ValueError:
+                continue
+    return 0.0
+
+
+def _show(name: str, value: float) -> str:
+    if name == "cpu":
+        return f"{round(value * 1000)}m" if value < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+    if name in ("memory", "ephemeral-storage"):
+        return f"{value / 2**20:.0f}Mi"
+    return f"{value:g}"
+
+
+def requested(pods: list[Obj]) -> dict[str, float]:
+    """What the running and pending pods request, summed per resource as the scheduler
+    counts it: the larger of the containers' sum and the biggest init container."""
+    totals: dict[str, float] = {"pods": 0.0}
+    for pod in pods:
+        if _status(pod).get("phase") in ("Succeeded", "Failed"):
+            continue
+        totals["pods"] += 1
+        spec = _spec(pod)
+        summed: dict[str, float] = {}
+        for container in spec.get("containers") or []:
+            for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
+                summed[name] = summed.get(name, 0.0) + quantity(value)
+        for container in spec.get("initContainers") or []:
+            for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
+                summed[name] = max(summed.get(name, 0.0), quantity(value))
+        for name, value in summed.items():
+            totals[name] = totals.get(name, 0.0) + value
+    return totals
+
+
+def node_resources(node: Obj, pods: list[Obj] | None = None) -> list[Resource]:
     status = _status(node)
     capacity, allocatable = status.get("capacity") or {}, status.get("allocatable") or {}
-    names = ["cpu", "memory", GPU, "pods", "ephemeral-storage"]
-    return [
-        Resource(name, str(capacity.get(name, "—")), str(allocatable.get(name, "—")))
-        for name in names
-        if name in capacity or name in allocatable or name == GPU
-    ]
+    asked = requested(pods) if pods is not None else {}
+    out = []
+    for name in ["cpu", "memory", GPU, "pods", "ephemeral-storage"]:
+        if name not in capacity and name not in allocatable and name != GPU:
+            continue
+        share = ""
+        if pods is not None and quantity(allocatable.get(name, "0")):
+            share = f"{100 * asked.get(name, 0.0) / quantity(allocatable[name]):.0f}%"
+        out.append(
+            Resource(
+                name,
+                str(capacity.get(name, "—")),
+                str(allocatable.get(name, "—")),
+                _show(name, asked.get(name, 0.0)) if pods is not None else "",
+                share,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)

@@ -109,11 +109,12 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
         )
         context["diff_form"] = DiffForm()
     if kind.plural == "nodes":
-        context["resources"] = facts.node_resources(obj)
         context["taints"] = facts.taints(obj)
+        context["shown_namespaces"] = namespaces()
         pods, context["pods_error"] = attempt(
             lambda: objects.pods_on_node(cfg, name, namespaces()), "pods"
         )
+        context["resources"] = facts.node_resources(obj, None if context["pods_error"] else pods)
         context["pods"] = facts.pod_rows(pods)
         context["show_pods"] = True
     return render(request, "workloads/detail.html", context)
