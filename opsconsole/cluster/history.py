@@ -48,11 +48,14 @@ def _template(rs: Obj) -> Obj:
     return template
 
 
-def revisions(cfg: ClusterConfig, deployment: Obj) -> list[Revision]:
+def revisions(
+    cfg: ClusterConfig, deployment: Obj, replicasets: list[Obj] | None = None
+) -> list[Revision]:
     """Newest first; the current one is the Deployment's own revision annotation."""
     current = _revision_number(deployment)
     out = []
-    for rs in owned_replicasets(cfg, deployment):
+    sets = replicasets if replicasets is not None else owned_replicasets(cfg, deployment)
+    for rs in sets:
         number = _revision_number(rs)
         if not number:
             continue

@@ -124,9 +124,12 @@ def owned_jobs(cfg: ClusterConfig, cronjob: Obj) -> list[Obj]:
     return jobs
 
 
-def pods_for(cfg: ClusterConfig, kind: Kind, obj: Obj) -> list[Obj]:
+def pods_for(
+    cfg: ClusterConfig, kind: Kind, obj: Obj, replicasets: list[Obj] | None = None
+) -> list[Obj]:
     """The pods a workload owns (through its ReplicaSets for a Deployment, its Jobs for a
-    CronJob), or a Service selects; none for other kinds."""
+    CronJob), or a Service selects; none for other kinds. A Deployment's ReplicaSets may be
+    passed in when the caller has them already (its page reads them for the history too)."""
     meta = obj.get("metadata") or {}
     namespace = str(meta.get("namespace") or "")
     spec = obj.get("spec") or {}
@@ -140,7 +143,8 @@ def pods_for(cfg: ClusterConfig, kind: Kind, obj: Obj) -> list[Obj]:
         jobs = owned_jobs(cfg, obj)
         return _sorted([pod for job in jobs for pod in pods_for(cfg, JOBS, job)])
     if kind.plural == "deployments":
-        owners = {_uid(rs) for rs in owned_replicasets(cfg, obj)}
+        sets = replicasets if replicasets is not None else owned_replicasets(cfg, obj)
+        owners = {_uid(rs) for rs in sets}
     elif kind.plural in ("statefulsets", "daemonsets", "replicasets", "jobs"):
         owners = {_uid(obj)}
     else:

@@ -420,3 +420,34 @@ def test_pages_need_a_signed_in_user(console: Workspace) -> None:
     response = Client().get(f"/ns/{NAMESPACE}/deployments/web/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def _requests_made(console: Workspace, url: str, viewer: User) -> list[str]:
+    """The API requests one page view makes, counted by the sandbox (a 1 ms latency rule
+    matching every API path counts its hits)."""
+    console.sandbox.clear_faults()
+    counted = {
+        verb: console.sandbox.add_fault(verb, "^/apis?/", count=None, latency_ms=1)
+        for verb in ("get", "list", "watch")
+    }
+    assert signed_in(viewer).get(url).status_code == 200
+    hits = {rule["id"]: rule["hits"] for rule in console.sandbox.faults()}
+    console.sandbox.clear_faults()
+    return [verb for verb, rule in counted.items() for _ in range(hits.get(rule, 0))]
+
+
+def test_a_page_reads_its_object_live_in_a_few_requests(console: Workspace, viewer: User) -> None:
+    # The object, its autoscaler, events, ReplicaSets (once, for pods and history), pods.
+    assert sorted(_requests_made(console, f"/ns/{NAMESPACE}/deployments/web/", viewer)) == [
+        "get",
+        "list",
+        "list",
+        "list",
+        "list",
+    ]
+    pod = console.running_pod("app=web")
+    assert sorted(_requests_made(console, f"/ns/{NAMESPACE}/pods/{pod}/", viewer)) == [
+        "get",
+        "list",
+    ]
+    assert _requests_made(console, f"/ns/{NAMESPACE}/pods/{pod}/yaml/", viewer) == ["get"]

@@ -89,8 +89,21 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
         status = obj.get("status") if kind.plural == "pods" else None
         context["containers"] = facts.containers(pod_spec, status)
         context["secret_refs"] = objects.secret_references(pod_spec)
+    replicasets: list[dict[str, Any]] | None = None
+    if kind.plural == "deployments":
+        # Read once for both the pods and the revision history.
+        replicasets, context["revisions_error"] = attempt(
+            lambda: objects.owned_replicasets(cfg, obj), "replica sets"
+        )
+        context["revisions"] = history.revisions(cfg, obj, replicasets)
+        context["diff_form"] = DiffForm()
     if kind.plural in _WITH_PODS | {"services"}:
-        pods, context["pods_error"] = attempt(lambda: objects.pods_for(cfg, kind, obj), "pods")
+        pods, context["pods_error"] = attempt(
+            lambda: objects.pods_for(
+                cfg, kind, obj, None if context.get("revisions_error") else replicasets
+            ),
+            "pods",
+        )
         context["pods"] = facts.pod_rows(pods)
         context["show_pods"] = True
     if kind.plural == "cronjobs":
@@ -103,11 +116,6 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
             )
             for job in jobs
         ]
-    if kind.plural == "deployments":
-        context["revisions"], context["revisions_error"] = attempt(
-            lambda: history.revisions(cfg, obj), "replica sets"
-        )
-        context["diff_form"] = DiffForm()
     if kind.plural == "nodes":
         context["taints"] = facts.taints(obj)
         context["shown_namespaces"] = namespaces()
