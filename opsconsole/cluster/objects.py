@@ -171,6 +171,24 @@ def _sorted(pods: list[Obj]) -> list[Obj]:
     return sorted(pods, key=lambda p: (p["metadata"].get("namespace", ""), p["metadata"]["name"]))
 
 
+METRICS = "/apis/metrics.k8s.io/v1beta1"
+
+
+def pod_usage(cfg: ClusterConfig, namespace: str, name: str) -> dict[str, dict[str, str]]:
+    """Each container's current cpu and memory as metrics-server reports them (what `kubectl
+    top pod --containers` shows); NotFound where no metrics-server runs."""
+    body = get_json(cfg, f"{METRICS}/namespaces/{namespace}/pods/{name}")
+    return {
+        str(c.get("name")): {k: str(v) for k, v in (c.get("usage") or {}).items()}
+        for c in body.get("containers") or []
+    }
+
+
+def node_usage(cfg: ClusterConfig, name: str) -> dict[str, str]:
+    body = get_json(cfg, f"{METRICS}/nodes/{name}")
+    return {k: str(v) for k, v in (body.get("usage") or {}).items()}
+
+
 def hpa_for(cfg: ClusterConfig, kind: Kind, obj: Obj) -> Obj | None:
     """The HorizontalPodAutoscaler whose scaleTargetRef names this object, if any."""
     meta = obj.get("metadata") or {}

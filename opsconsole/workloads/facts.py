@@ -661,6 +661,46 @@ def _env_from(source: Obj) -> str:
     return "an unknown source"
 
 
+@dataclass(frozen=True)
+class Usage:
+    resource: str
+    value: str
+    of_request: str  # "35% of request", "" without a request
+    of_limit: str
+    tone: str  # "bad" over the limit's 90 %, "warn" over the request
+
+
+def _share(used: float, bound: str | None) -> float | None:
+    total = quantity(bound) if bound else 0.0
+    return used / total if total else None
+
+
+def usage_of(resources: Obj, usage: dict[str, str]) -> list[Usage]:
+    """Current usage against the container's requests and limits."""
+    requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+    out = []
+    for name in ("cpu", "memory"):
+        if name not in usage:
+            continue
+        used = quantity(usage[name])
+        of_request, of_limit = _share(used, requests.get(name)), _share(used, limits.get(name))
+        tone = ""
+        if of_limit is not None and of_limit >= 0.9:
+            tone = "bad"
+        elif of_request is not None and of_request > 1:
+            tone = "warn"
+        out.append(
+            Usage(
+                name,
+                _show(name, used),
+                f"{of_request:.0%} of request" if of_request is not None else "",
+                f"{of_limit:.0%} of limit" if of_limit is not None else "",
+                tone,
+            )
+        )
+    return out
+
+
 @dataclass
 class Container:
     name: str
@@ -672,6 +712,7 @@ class Container:
     probes: list[Probe] = field(default_factory=list)
     env: list[EnvVar] = field(default_factory=list)
     env_from: list[str] = field(default_factory=list)
+    usage: list[Usage] = field(default_factory=list)
     state: str = ""
     ready: bool | None = None
     restarts: int = 0
@@ -696,7 +737,9 @@ def _container_port(port: Obj) -> str:
     return f"{name}{port.get('containerPort')}/{port.get('protocol', 'TCP')}"
 
 
-def containers(pod_spec: Obj, pod_status: Obj | None = None) -> list[Container]:
+def containers(
+    pod_spec: Obj, pod_status: Obj | None = None, usage: dict[str, dict[str, str]] | None = None
+) -> list[Container]:
     statuses = {
         cs.get("name"): cs
         for cs in [
@@ -728,6 +771,7 @@ def containers(pod_spec: Obj, pod_status: Obj | None = None) -> list[Container]:
                     ],
                     env=[_env(e) for e in c.get("env") or []],
                     env_from=[_env_from(s) for s in c.get("envFrom") or []],
+                    usage=usage_of(resources, (usage or {}).get(str(c.get("name")), {})),
                     state=_state(cs) if cs else "",
                     ready=bool(cs.get("ready")) if cs else None,
                     restarts=int((cs or {}).get("restartCount") or 0),
@@ -749,6 +793,7 @@ class Resource:
     allocatable: str
     requested: str  # by the pods shown (the console's namespaces), "" when not summed
     percent: str  # requested as a share of allocatable
+    used: str = ""  # what metrics-server reports in use now
 
 
 _SUFFIXES = {
@@ -800,7 +845,9 @@ def requested(pods: list[Obj]) -> dict[str, float]:
     return totals
 
 
-def node_resources(node: Obj, pods: list[Obj] | None = None) -> list[Resource]:
+def node_resources(
+    node: Obj, pods: list[Obj] | None = None, usage: dict[str, str] | None = None
+) -> list[Resource]:
     status = _status(node)
     capacity, allocatable = status.get("capacity") or {}, status.get("allocatable") or {}
     asked = requested(pods) if pods is not None else {}
@@ -818,6 +865,7 @@ def node_resources(node: Obj, pods: list[Obj] | None = None) -> list[Resource]:
                 str(allocatable.get(name, "—")),
                 _show(name, asked.get(name, 0.0)) if pods is not None else "",
                 share,
+                _show(name, quantity(usage[name])) if usage and name in usage else "",
             )
         )
     return out

@@ -61,3 +61,16 @@ def test_ages_read_like_kubectls() -> None:
     assert facts.age("2026-01-03T09:00:00Z", now) == "3h"
     assert facts.age("2026-01-01T12:00:00Z", now) == "2d"
     assert facts.age("", now) == ""
+
+
+def test_usage_is_measured_against_requests_and_limits() -> None:
+    resources = {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "200m"}}
+    rows = {u.resource: u for u in facts.usage_of(resources, {"cpu": "190m", "memory": "32Mi"})}
+    assert rows["cpu"].value == "190m"
+    assert rows["cpu"].of_request == "190% of request"
+    assert rows["cpu"].of_limit == "95% of limit"
+    assert rows["cpu"].tone == "bad"  # at the limit: throttled soon
+    assert rows["memory"].of_request == "50% of request"
+    assert rows["memory"].of_limit == ""
+    assert rows["memory"].tone == ""
+    assert facts.usage_of({}, {"cpu": "5m"})[0].of_request == ""

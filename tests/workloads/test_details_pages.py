@@ -446,8 +446,34 @@ def test_a_page_reads_its_object_live_in_a_few_requests(console: Workspace, view
         "list",
     ]
     pod = console.running_pod("app=web")
+    # The pod, its usage (metrics API), its events.
     assert sorted(_requests_made(console, f"/ns/{NAMESPACE}/pods/{pod}/", viewer)) == [
+        "get",
         "get",
         "list",
     ]
     assert _requests_made(console, f"/ns/{NAMESPACE}/pods/{pod}/yaml/", viewer) == ["get"]
+
+
+def test_a_pod_page_shows_usage_against_requests_and_limits(
+    console: Workspace, viewer: User
+) -> None:
+    pod = console.running_pod("app=web")
+    path = f"/apis/metrics.k8s.io/v1beta1/namespaces/{NAMESPACE}/pods/{pod}"
+    console.sandbox.wait_for(lambda: get(console.sandbox, path).get("containers"))
+    page = text(signed_in(viewer).get(f"/ns/{NAMESPACE}/pods/{pod}/"))
+    assert re.search(r"In use cpu \d+m \(\d+% of request, \d+% of limit\)", page)
+    assert re.search(r"memory \d+Mi \(\d+% of request, \d+% of limit\)", page)
+
+
+def test_without_a_metrics_api_the_page_says_so_and_still_shows(
+    console: Workspace, viewer: User
+) -> None:
+    console.sandbox.add_fault("get", "metrics.k8s.io", status=404, count=None)
+    pod = console.running_pod("app=web")
+    response = signed_in(viewer).get(f"/ns/{NAMESPACE}/pods/{pod}/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "No usage figures:" in page
+    assert "In use" not in page
+    assert "Requests cpu 100m · memory 64Mi" in page

@@ -86,8 +86,13 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
     }
     pod_spec = facts.template_spec(kind, obj) if kind.plural in _WITH_PODS | {"pods"} else {}
     if pod_spec:
-        status = obj.get("status") if kind.plural == "pods" else None
-        context["containers"] = facts.containers(pod_spec, status)
+        status, usage = None, None
+        if kind.plural == "pods":
+            status = obj.get("status")
+            usage, context["usage_error"] = attempt_one(
+                lambda: objects.pod_usage(cfg, namespace, name), "usage figures (metrics API)"
+            )
+        context["containers"] = facts.containers(pod_spec, status, usage)
         context["secret_refs"] = objects.secret_references(pod_spec)
     replicasets: list[dict[str, Any]] | None = None
     if kind.plural == "deployments":
@@ -122,7 +127,12 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
         pods, context["pods_error"] = attempt(
             lambda: objects.pods_on_node(cfg, name, namespaces()), "pods"
         )
-        context["resources"] = facts.node_resources(obj, None if context["pods_error"] else pods)
+        node_usage, context["usage_error"] = attempt_one(
+            lambda: objects.node_usage(cfg, name), "usage figures (metrics API)"
+        )
+        context["resources"] = facts.node_resources(
+            obj, None if context["pods_error"] else pods, node_usage
+        )
         context["pods"] = facts.pod_rows(pods)
         context["show_pods"] = True
     return render(request, "workloads/detail.html", context)
