@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from opsconsole.cluster.calls import get_text, stream_bytes
 from opsconsole.cluster.config import ClusterConfig
@@ -83,7 +84,8 @@ def stamp_nanos(stamp: str) -> int:
 
 
 def _path(namespace: str, pod: str) -> str:
-    return BY_PLURAL["pods"].object_path(namespace, pod) + "/log"
+    # Quoted: a name from an address must not add a path segment or a query to the request.
+    return BY_PLURAL["pods"].object_path(quote(namespace, safe=""), quote(pod, safe="")) + "/log"
 
 
 def read_log(cfg: ClusterConfig, namespace: str, pod: str, options: LogOptions) -> list[LogLine]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from opsconsole.cluster.calls import Obj, get_json, list_items
 from opsconsole.cluster.config import ClusterConfig
@@ -20,7 +21,8 @@ HPAS = BY_PLURAL["horizontalpodautoscalers"]
 
 def get_object(cfg: ClusterConfig, kind: Kind, namespace: str | None, name: str) -> Obj:
     """One object as the API server serves it; NotFound, Forbidden … when it cannot."""
-    return get_json(cfg, kind.object_path(namespace if kind.namespaced else None, name))
+    where = quote(namespace, safe="") if kind.namespaced and namespace else None
+    return get_json(cfg, kind.object_path(where, quote(name, safe="")))
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,9 @@ METRICS = "/apis/metrics.k8s.io/v1beta1"
 def pod_usage(cfg: ClusterConfig, namespace: str, name: str) -> dict[str, dict[str, str]]:
     """Each container's current cpu and memory as metrics-server reports them (what `kubectl
     top pod --containers` shows); NotFound where no metrics-server runs."""
-    body = get_json(cfg, f"{METRICS}/namespaces/{namespace}/pods/{name}")
+    body = get_json(
+        cfg, f"{METRICS}/namespaces/{quote(namespace, safe='')}/pods/{quote(name, safe='')}"
+    )
     return {
         str(c.get("name")): {k: str(v) for k, v in (c.get("usage") or {}).items()}
         for c in body.get("containers") or []
@@ -185,7 +189,7 @@ def pod_usage(cfg: ClusterConfig, namespace: str, name: str) -> dict[str, dict[s
 
 
 def node_usage(cfg: ClusterConfig, name: str) -> dict[str, str]:
-    body = get_json(cfg, f"{METRICS}/nodes/{name}")
+    body = get_json(cfg, f"{METRICS}/nodes/{quote(name, safe='')}")
     return {k: str(v) for k, v in (body.get("usage") or {}).items()}
 
 

@@ -3,6 +3,7 @@ gateway error becomes a page (never a 500)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, TypeVar
@@ -50,6 +51,15 @@ def kind_or_404(resource: str, namespaced: bool) -> Kind:
         where = "under /ns/<namespace>/" if kind.namespaced else "under /cluster/"
         raise Http404(f"{kind.title} live {where}.")
     return kind
+
+
+# Every kind the console shows names its objects as a DNS subdomain (RFC 1123).
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+def name_or_404(name: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise Http404(f'"{name}" is not a Kubernetes object name.')
 
 
 def namespace_or_404(namespace: str) -> None:

@@ -343,6 +343,8 @@ def test_a_node_page_shows_capacity_gpus_taints_and_its_pods(
         (f"/ns/{NAMESPACE}/widgets/x/", 'The console shows no kind called "widgets"'),
         ("/ns/kube-system/pods/x/", 'Namespace "kube-system" is not one this console shows'),
         (f"/ns/{NAMESPACE}/nodes/x/", "Nodes live under /cluster/"),
+        (f"/ns/{NAMESPACE}/pods/web%3Fwatch%3D1/", '"web?watch=1" is not a Kubernetes object name'),
+        ("/cluster/nodes/Node_1/", '"Node_1" is not a Kubernetes object name'),
     ],
 )
 def test_an_unknown_object_is_a_404_page_that_says_what_was_not_found(

@@ -144,3 +144,10 @@ def test_a_log_of_a_container_that_never_ran_is_invalid_with_the_servers_words(
     pod = console.running_pod("app=web")
     with pytest.raises(errors.Invalid, match="previous terminated container"):
         logs.read_log(cfg(console), NAMESPACE, pod, logs.LogOptions("app", previous=True))
+
+
+def test_a_name_cannot_add_a_query_or_a_path_to_the_request(console: Workspace) -> None:
+    with pytest.raises(errors.NotFound):
+        objects.get_object(cfg(console), BY_PLURAL["pods"], NAMESPACE, "x?labelSelector=app")
+    with pytest.raises(errors.NotFound):
+        objects.get_object(cfg(console), BY_PLURAL["configmaps"], NAMESPACE, "../../secrets")

@@ -24,6 +24,7 @@ from opsconsole.workloads.live import (
     attempt_one,
     cluster_config,
     kind_or_404,
+    name_or_404,
     namespace_or_404,
     namespaces,
     not_found_page,
@@ -48,12 +49,14 @@ def namespaced_detail(
 ) -> HttpResponse:
     kind = kind_or_404(resource, namespaced=True)
     namespace_or_404(namespace)
+    name_or_404(name)
     return _detail(request, kind, namespace, name)
 
 
 @require_GET
 @not_found_page
 def cluster_detail(request: HtmxHttpRequest, resource: str, name: str) -> HttpResponse:
+    name_or_404(name)
     return _detail(request, kind_or_404(resource, namespaced=False), "", name)
 
 
@@ -188,12 +191,14 @@ def _yaml(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> Ht
 def yaml_view(request: HtmxHttpRequest, namespace: str, resource: str, name: str) -> HttpResponse:
     kind = kind_or_404(resource, namespaced=True)
     namespace_or_404(namespace)
+    name_or_404(name)
     return _yaml(request, kind, namespace, name)
 
 
 @require_GET
 @not_found_page
 def cluster_yaml_view(request: HtmxHttpRequest, resource: str, name: str) -> HttpResponse:
+    name_or_404(name)
     return _yaml(request, kind_or_404(resource, namespaced=False), "", name)
 
 
@@ -203,6 +208,7 @@ def revision_diff(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRe
     """The pod-template diff between two revisions: a fragment for the Deployment's page, a
     page of its own when opened directly."""
     namespace_or_404(namespace)
+    name_or_404(name)
     form = DiffForm(request.GET)
     context: dict[str, Any] = {
         "form": form,
@@ -243,6 +249,7 @@ def _pod_containers(pod: dict[str, Any]) -> tuple[list[str], str]:
 @not_found_page
 def pod_logs(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     namespace_or_404(namespace)
+    name_or_404(name)
     cfg = cluster_config()
     try:
         pod = objects.get_object(cfg, PODS, namespace, name)
@@ -286,6 +293,7 @@ def pod_logs_follow(request: HtmxHttpRequest, namespace: str, name: str) -> Http
     """The lines newer than `after`, appended by the log page's poller, with the poller
     itself (out of band) carrying the newest stamp for the next ask."""
     namespace_or_404(namespace)
+    name_or_404(name)
     form = FollowForm(request.GET)
     if not form.is_valid():
         return HttpResponseStopPolling()
@@ -318,6 +326,7 @@ def pod_logs_download(
 ) -> HttpResponse | StreamingHttpResponse:
     """The log as a text file, streamed from the API server as it reads."""
     namespace_or_404(namespace)
+    name_or_404(name)
     cfg = cluster_config()
     try:
         pod = objects.get_object(cfg, PODS, namespace, name)
