@@ -45,6 +45,11 @@ def namespaces() -> list[str]:
 
 def kind_or_404(resource: str, namespaced: bool) -> Kind:
     kind = kind_for(resource)
+    if kind is None and resource in ("secrets", "secret"):
+        raise Http404(
+            "Secrets are not shown: the console holds no right to read them. "
+            "A pod's page lists the Secrets it references, by name."
+        )
     if kind is None:
         raise Http404(f'The console shows no kind called "{resource}".')
     if kind.namespaced != namespaced:

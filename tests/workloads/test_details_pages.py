@@ -341,6 +341,7 @@ def test_a_node_page_shows_capacity_gpus_taints_and_its_pods(
         (f"/ns/{NAMESPACE}/pods/no-such-pod/yaml/", 'pods "no-such-pod" not found'),
         ("/cluster/nodes/no-such-node/", 'nodes "no-such-node" not found'),
         (f"/ns/{NAMESPACE}/widgets/x/", 'The console shows no kind called "widgets"'),
+        (f"/ns/{NAMESPACE}/secrets/db-credentials/", "Secrets are not shown: the console holds"),
         ("/ns/kube-system/pods/x/", 'Namespace "kube-system" is not one this console shows'),
         (f"/ns/{NAMESPACE}/nodes/x/", "Nodes live under /cluster/"),
         (f"/ns/{NAMESPACE}/pods/web%3Fwatch%3D1/", '"web?watch=1" is not a Kubernetes object name'),
