@@ -13,12 +13,17 @@ from kubernetes import client as k8s
 
 from opsconsole.cluster.kinds import KINDS, Kind
 from tests.conftest import signed_in
+from tests.workloads import live_objects
 from tests.workloads.live_objects import (
     NAMESPACE,
     Workspace,
     get,
     kubectl,
 )
+
+# The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
+workspace = live_objects.workspace
+console = live_objects.console
 
 
 def text(response: object) -> str:
