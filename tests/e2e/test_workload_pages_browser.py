@@ -92,6 +92,13 @@ def test_a_viewer_follows_a_deployment_to_its_pods_logs_events_and_yaml(
     expect(lines).not_to_have_count(count, timeout=4000)
     page.screenshot(path=str(SHOTS / "pod-logs.png"), full_page=True)
 
+    # A follower keeps at most the tail's maximum of lines, dropping the oldest whole.
+    page.evaluate("document.getElementById('log-lines').dataset.maxLines = '4'")
+    newest = lines.last.inner_text()
+    expect(lines.last).not_to_have_text(newest, timeout=4000)
+    expect(lines).to_have_count(4)
+    assert not page.locator("#log-lines").inner_text().startswith("\n")
+
     page.get_by_role("link", name=f"Pod {pod}").click()
     page.locator(".object-links").get_by_role("link", name=re.compile(r"^Events")).click()
     events = page.locator("#events")

@@ -263,6 +263,7 @@ def pod_logs(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRespons
         "name": name,
         "detail_url": facts.object_url(PODS, namespace, name),
         "lines": [],
+        "max_lines": logs.MAX_TAIL,
     }
     if form.is_valid():
         options = form.options()
