@@ -485,3 +485,23 @@ def test_without_a_metrics_api_the_page_says_so_and_still_shows(
     assert "No usage figures:" in page
     assert "In use" not in page
     assert "Requests cpu 100m · memory 64Mi" in page
+
+
+def test_a_cronjob_page_lists_its_jobs_and_their_pods(console: Workspace, viewer: User) -> None:
+    kubectl(
+        console.sandbox,
+        "-n",
+        NAMESPACE,
+        "create",
+        "job",
+        "--from=cronjob/nightly",
+        "nightly-by-hand",
+    )
+    pods = console.sandbox.wait_for(
+        lambda: [
+            p for p in console.pods("") if p["metadata"]["name"].startswith("nightly-by-hand-")
+        ]
+    )
+    raw = signed_in(viewer).get(f"/ns/{NAMESPACE}/cronjobs/nightly/").content.decode()
+    assert f'href="/ns/{NAMESPACE}/jobs/nightly-by-hand/"' in raw
+    assert f'href="/ns/{NAMESPACE}/pods/{pods[0]["metadata"]["name"]}/logs/"' in raw

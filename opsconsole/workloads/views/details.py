@@ -3,6 +3,7 @@ read the sync's cache instead). A gateway error becomes a page that says what ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from opsconsole.audit.links import target_trail_url
 from opsconsole.cluster import history, logs, objects
+from opsconsole.cluster.config import ClusterConfig
 from opsconsole.cluster.errors import ClusterError, NotFound
 from opsconsole.cluster.kinds import BY_PLURAL, Kind
 from opsconsole.web.http import HtmxHttpRequest
@@ -33,7 +35,6 @@ from opsconsole.workloads.live import (
 
 PODS = BY_PLURAL["pods"]
 DEPLOYMENTS = BY_PLURAL["deployments"]
-_WITH_PODS = {"deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"}
 _WITH_HPA = {"deployments", "statefulsets", "replicasets"}
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
@@ -62,11 +63,10 @@ def cluster_detail(request: HtmxHttpRequest, resource: str, name: str) -> HttpRe
 
 def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> HttpResponse:
     cfg = cluster_config()
-    what = _label(kind, namespace, name)
     try:
         obj = objects.get_object(cfg, kind, namespace, name)
     except ClusterError as exc:
-        return problem_page(request, exc, what)
+        return problem_page(request, exc, _label(kind, namespace, name))
     hpa, hpa_error = (
         attempt_one(lambda: objects.hpa_for(cfg, kind, obj), "autoscalers")
         if kind.plural in _WITH_HPA
@@ -87,58 +87,97 @@ def _detail(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> 
         "yaml_url": _yaml_url(kind, namespace, name),
         "audit_url": target_trail_url(kind.kind.lower(), name, namespace),
     }
-    pod_spec = facts.template_spec(kind, obj) if kind.plural in _WITH_PODS | {"pods"} else {}
-    if pod_spec:
-        status, usage = None, None
-        if kind.plural == "pods":
-            status = obj.get("status")
-            usage, context["usage_error"] = attempt_one(
-                lambda: objects.pod_usage(cfg, namespace, name), "usage figures (metrics API)"
-            )
-        context["containers"] = facts.containers(pod_spec, status, usage)
-        context["secret_refs"] = objects.secret_references(pod_spec)
-    replicasets: list[dict[str, Any]] | None = None
-    if kind.plural == "deployments":
-        # Read once for both the pods and the revision history.
-        replicasets, context["revisions_error"] = attempt(
-            lambda: objects.owned_replicasets(cfg, obj), "replica sets"
-        )
-        context["revisions"] = history.revisions(cfg, obj, replicasets)
-        context["diff_form"] = DiffForm()
-    if kind.plural in _WITH_PODS | {"services"}:
-        pods, context["pods_error"] = attempt(
-            lambda: objects.pods_for(
-                cfg, kind, obj, None if context.get("revisions_error") else replicasets
-            ),
-            "pods",
-        )
-        context["pods"] = facts.pod_rows(pods)
-        context["show_pods"] = True
-    if kind.plural == "cronjobs":
-        jobs, context["jobs_error"] = attempt(lambda: objects.owned_jobs(cfg, obj), "jobs")
-        context["jobs"] = [
-            facts.Fact(
-                job["metadata"]["name"],
-                _job_state(job),
-                facts.object_url(BY_PLURAL["jobs"], namespace, job["metadata"]["name"]),
-            )
-            for job in jobs
-        ]
-    if kind.plural == "nodes":
-        context["taints"] = facts.taints(obj)
-        context["shown_namespaces"] = namespaces()
-        pods, context["pods_error"] = attempt(
-            lambda: objects.pods_on_node(cfg, name, namespaces()), "pods"
-        )
-        node_usage, context["usage_error"] = attempt_one(
-            lambda: objects.node_usage(cfg, name), "usage figures (metrics API)"
-        )
-        context["resources"] = facts.node_resources(
-            obj, None if context["pods_error"] else pods, node_usage
-        )
-        context["pods"] = facts.pod_rows(pods)
-        context["show_pods"] = True
+    for section in _SECTIONS.get(kind.plural, ()):
+        context.update(section(cfg, kind, obj))
     return render(request, "workloads/detail.html", context)
+
+
+Section = Callable[[ClusterConfig, Kind, dict[str, Any]], dict[str, Any]]
+
+
+def _containers(cfg: ClusterConfig, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod (template)'s containers and the Secrets it names; a pod's usage too."""
+    pod_spec = facts.template_spec(kind, obj)
+    status, usage, usage_error = None, None, ""
+    if kind.plural == "pods":
+        meta = obj["metadata"]
+        status = obj.get("status")
+        usage, usage_error = attempt_one(
+            lambda: objects.pod_usage(cfg, meta["namespace"], meta["name"]),
+            "usage figures (metrics API)",
+        )
+    return {
+        "containers": facts.containers(pod_spec, status, usage),
+        "usage_error": usage_error,
+        "secret_refs": objects.secret_references(pod_spec),
+    }
+
+
+def _pods(pods: list[dict[str, Any]], error: str) -> dict[str, Any]:
+    return {"pods": facts.pod_rows(pods), "pods_error": error, "show_pods": True}
+
+
+def _owned_pods(cfg: ClusterConfig, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    return _pods(*attempt(lambda: objects.pods_for(cfg, kind, obj), "pods"))
+
+
+def _deployment(cfg: ClusterConfig, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    """Revision history and pods, from one read of the Deployment's ReplicaSets."""
+    replicasets, error = attempt(lambda: objects.owned_replicasets(cfg, obj), "replica sets")
+    sets = None if error else replicasets  # on failure the pods' read says why itself
+    return {
+        "revisions": history.revisions(cfg, obj, replicasets),
+        "revisions_error": error,
+        "diff_form": DiffForm(),
+        **_pods(*attempt(lambda: objects.pods_for(cfg, kind, obj, sets), "pods")),
+    }
+
+
+def _cronjob(cfg: ClusterConfig, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    jobs, error = attempt(lambda: objects.owned_jobs(cfg, obj), "jobs")
+    job_kind = BY_PLURAL["jobs"]
+    rows = [
+        facts.Fact(
+            job["metadata"]["name"],
+            _job_state(job),
+            facts.object_url(job_kind, job["metadata"]["namespace"], job["metadata"]["name"]),
+        )
+        for job in jobs
+    ]
+
+    def pods_of_jobs() -> list[dict[str, Any]]:
+        return [pod for job in jobs for pod in objects.pods_for(cfg, job_kind, job)]
+
+    return {"jobs": rows, "jobs_error": error, **_pods(*attempt(pods_of_jobs, "pods"))}
+
+
+def _node(cfg: ClusterConfig, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    name = obj["metadata"]["name"]
+    pods, pods_error = attempt(lambda: objects.pods_on_node(cfg, name, namespaces()), "pods")
+    usage, usage_error = attempt_one(
+        lambda: objects.node_usage(cfg, name), "usage figures (metrics API)"
+    )
+    return {
+        "taints": facts.taints(obj),
+        "shown_namespaces": namespaces(),
+        "resources": facts.node_resources(obj, None if pods_error else pods, usage),
+        "usage_error": usage_error,
+        **_pods(pods, pods_error),
+    }
+
+
+# What each kind's page shows beyond the summary, conditions and events.
+_SECTIONS: dict[str, tuple[Section, ...]] = {
+    "deployments": (_deployment, _containers),
+    "statefulsets": (_owned_pods, _containers),
+    "daemonsets": (_owned_pods, _containers),
+    "replicasets": (_owned_pods, _containers),
+    "jobs": (_owned_pods, _containers),
+    "cronjobs": (_cronjob, _containers),
+    "pods": (_containers,),
+    "services": (_owned_pods,),
+    "nodes": (_node,),
+}
 
 
 def _job_state(job: dict[str, Any]) -> str:
