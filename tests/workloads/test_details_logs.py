@@ -209,3 +209,18 @@ def test_log_pages_of_a_job_pod(console: Workspace, viewer: User) -> None:
         .content.decode()
     )
     assert "completed successfully" in body
+
+
+def test_an_empty_log_is_followed_from_now(console: Workspace, viewer: User) -> None:
+    pod = console.running_pod("app=web")
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    page = signed_in(viewer).get(
+        f"/ns/{NAMESPACE}/pods/{pod}/logs/?since_time={ahead}&follow=on&container=app"
+    )
+    body = page.content.decode()
+    assert "0 lines" in body
+    after = re.search(r"after=(\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d\.\d+Z)", body)
+    assert after
+    stamp = after.group(1).replace("%3A", ":")
+    seen = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - seen).total_seconds()) < 10

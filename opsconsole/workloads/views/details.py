@@ -4,6 +4,7 @@ read the sync's cache instead). A gateway error becomes a page that says what ha
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -310,12 +311,15 @@ def pod_logs(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRespons
             lambda: logs.read_log(cfg, namespace, name, options), "the log"
         )
         context["lines"] = lines
-        context["last_stamp"] = next((line.stamp for line in reversed(lines) if line.stamp), "")
+        # A follower asks for what is newer than the last line shown; an empty log (a quiet
+        # container, a since-time ahead) is followed from now on.
+        after = next((line.stamp for line in reversed(lines) if line.stamp), "") or (
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        )
         context["query"] = request.GET.urlencode()
-        context["follow_query"] = _follow_query(form.cleaned_data, context["last_stamp"])
+        context["follow_query"] = _follow_query(form.cleaned_data, after)
         context["show_stamps"] = form.cleaned_data["timestamps"]
-        # Following needs a stamp to ask after; an empty log has none yet.
-        context["following"] = form.cleaned_data["follow"] and bool(context["last_stamp"])
+        context["following"] = form.cleaned_data["follow"] and not context["error"]
     return render(request, "workloads/logs.html", context)
 
 
