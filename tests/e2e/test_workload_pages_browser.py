@@ -11,14 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from opsconsole.accounts.users import save_user
-from tests.conftest import PASSWORD
-from tests.e2e.test_sign_in_browser import sign_in
-from tests.workloads import live_objects
-from tests.workloads.live_objects import NAMESPACE, Workspace
+from tests.helpers.browser import sign_in
+from tests.helpers.live_objects import NAMESPACE, Workspace
+from tests.helpers.web import PASSWORD
 
 # The detail pages' fixtures, shared with tests/workloads/ without touching this conftest.
-workspace = live_objects.workspace
-console = live_objects.console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -120,7 +117,7 @@ def test_the_revision_diff_opens_in_place(
     csp_violations: list[str],
     console_errors: list[str],
 ) -> None:
-    from tests.workloads.live_objects import get, kubectl
+    from tests.helpers.live_objects import get, kubectl
 
     # A deployment of its own: the shared sandbox's "web" stays at revision 1 for the others.
     manifest = (

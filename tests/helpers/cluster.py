@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,17 @@ def deploy_sh(
         timeout=60,
         check=False,
     )
+
+
+def closed_port_kubeconfig(tmp_path: Path) -> Path:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        f"clusters: [{{name: gone, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: gone, user: {token: x}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: gone}}]\n"
+    )
+    return path

@@ -12,13 +12,10 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 
 from opsconsole.cluster.logs import LogLine
-from tests.conftest import signed_in
-from tests.workloads import live_objects
-from tests.workloads.live_objects import NAMESPACE, Workspace
+from tests.helpers.live_objects import NAMESPACE, Workspace
+from tests.helpers.web import signed_in
 
 # The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-workspace = live_objects.workspace
-console = live_objects.console
 
 STAMP = re.compile(r'<span class="log-time">([^<]+)</span>')
 

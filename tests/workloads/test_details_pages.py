@@ -12,18 +12,15 @@ from django.test import Client
 from kubernetes import client as k8s
 
 from opsconsole.cluster.kinds import KINDS, Kind
-from tests.conftest import signed_in
-from tests.workloads import live_objects
-from tests.workloads.live_objects import (
+from tests.helpers.live_objects import (
     NAMESPACE,
     Workspace,
     get,
     kubectl,
 )
+from tests.helpers.web import signed_in
 
 # The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-workspace = live_objects.workspace
-console = live_objects.console
 
 
 def text(response: object) -> str:
@@ -145,7 +142,7 @@ def test_a_pod_page_lists_the_secrets_it_references_by_name(
 
 
 def test_no_page_ever_shows_a_secret_value(console: Workspace, viewer: User) -> None:
-    from tests.workloads.live_objects import SECRET_B64, SECRET_VALUE
+    from tests.helpers.live_objects import SECRET_B64, SECRET_VALUE
 
     client = signed_in(viewer)
     pod = console.running_pod("app=web")
@@ -368,7 +365,7 @@ def test_an_unreachable_cluster_is_a_clear_page_not_a_500(
 
     from django.core.cache import cache
 
-    from tests.integration.test_cluster_gateway import _closed_port_kubeconfig
+    from tests.helpers.cluster import closed_port_kubeconfig as _closed_port_kubeconfig
 
     settings.KUBECONFIG = str(_closed_port_kubeconfig(Path(str(tmp_path))))  # type: ignore[attr-defined]
     settings.OPSCONSOLE_NAMESPACES = [NAMESPACE]  # type: ignore[attr-defined]

@@ -10,12 +10,9 @@ import pytest
 from opsconsole.cluster import errors, history, logs, objects
 from opsconsole.cluster.config import ClusterConfig
 from opsconsole.cluster.kinds import BY_PLURAL
-from tests.workloads import live_objects
-from tests.workloads.live_objects import NAMESPACE, Workspace
+from tests.helpers.live_objects import NAMESPACE, Workspace
 
 # The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-workspace = live_objects.workspace
-console = live_objects.console
 
 
 def cfg(console: Workspace) -> ClusterConfig:

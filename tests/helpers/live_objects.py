@@ -1,19 +1,16 @@
 """Objects of every kind the detail pages show, in a namespace of their own on the shared
-sandbox, plus the fixtures that point the console at it. Imported by the detail-page tests
-(fixtures are named in each module so the list pages' tests keep their own conftest)."""
+sandbox (the `workspace` and `console` fixtures in tests/conftest.py apply them and point the
+console at them)."""
 
 from __future__ import annotations
 
 import base64
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from django.core.cache import cache
-
-from tests.fixtures.sandbox import KUBECTL, SandboxHandle
+from tests.helpers.cluster import KUBECTL
+from tests.helpers.sandbox import SandboxHandle
 
 NAMESPACE = "pages-test"
 # Put in a Secret that the pod references: no page may ever show it, in any encoding.
@@ -214,23 +211,3 @@ class Workspace:
             return ""
 
         return str(self.sandbox.wait_for(ready))
-
-
-@pytest.fixture(scope="session")
-def workspace(sandbox: SandboxHandle) -> Workspace:
-    kubectl(sandbox, "apply", "-f", "-", stdin=MANIFESTS)
-    space = Workspace(sandbox)
-    space.running_pod("app=web")
-    space.running_pod("app=crashy")
-    return space
-
-
-@pytest.fixture
-def console(workspace: Workspace, settings: Any) -> Iterator[Workspace]:
-    """The console pointed at the sandbox, showing the trading system and the test namespace."""
-    settings.KUBECONFIG = str(workspace.sandbox.kubeconfig)
-    settings.OPSCONSOLE_NAMESPACES = ["trading-system", NAMESPACE]
-    cache.clear()  # the shell's cached cluster status belongs to whatever ran before
-    yield workspace
-    workspace.sandbox.clear_faults()
-    cache.clear()
