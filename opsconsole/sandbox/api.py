@@ -13,6 +13,7 @@ import yaml
 from aiohttp import web
 
 from opsconsole.sandbox import (
+    auth,
     convert,
     defaults,
     errors,
@@ -88,6 +89,8 @@ class Api:
             group, version, rest = parts[1], parts[2], parts[3:]
         else:
             raise errors.ApiError(404, "the server could not find the requested resource")
+        if group in auth.REVIEW_GROUPS and rest:
+            return await auth.review(self.store, request, group, version, rest)
         if group == "metrics.k8s.io":
             return self._resource_metrics(request, version, rest)
         if not rest:

@@ -226,6 +226,31 @@ RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         short_names=("sc",),
     ),
+    # Answered, never stored: `kubectl auth can-i` and `kubectl auth whoami` (see auth.py).
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authentication.k8s.io",
+        "v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
 )
 
 # The version a group advertises first (kubectl picks it when no version is given).
