@@ -16,6 +16,7 @@ from opsconsole.sandbox import (
     apply,
     auth,
     convert,
+    crds,
     defaults,
     errors,
     gc,
@@ -261,6 +262,7 @@ class Api:
         defaults.apply(rt.kind, obj)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         schema.validate(rt, obj)
+        crds.validate(rt, obj)
         prepared: Obj = obj
         return prepared
 

@@ -52,7 +52,8 @@ _ALL = ("all",)
 _STATUS = ("status",)
 _SCALE = ("scale", "status")
 
-RESOURCES: tuple[ResourceType, ...] = (
+# A list: CustomResourceDefinitions add and remove their kinds at run time (crds.py).
+RESOURCES: list[ResourceType] = [
     _rt(
         "",
         "v1",
@@ -251,7 +252,17 @@ RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         verbs=("create",),
     ),
-)
+    _rt(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        namespaced=False,
+        short_names=("crd", "crds"),
+        subresources=_STATUS,
+        categories=("api-extensions",),
+    ),
+]
 
 # The version a group advertises first (kubectl picks it when no version is given).
 PREFERRED: dict[str, str] = {"autoscaling": "v2"}

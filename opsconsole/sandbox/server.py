@@ -22,6 +22,7 @@ from aiohttp import web
 
 from opsconsole.sandbox import (
     auth,
+    crds,
     errors,
     kubeconfig,
     metrics,
@@ -180,6 +181,7 @@ class Sandbox:
         seed.ensure_namespace(self.store, "default")
         seed.ensure_namespace(self.store, "kube-system")
         rbac.bootstrap(self.store)
+        crds.install(self.store)  # before k8s/, whose VPA, cert-manager, Argo CD objects need them
         report = seed.seed(self.store, directory) if directory else seed.SeedReport()
         if pods:
             synthetic.fill(self.store, pods)
