@@ -101,6 +101,7 @@ class Api:
                 raise errors.ApiError(404, "the server could not find the requested resource")
             return json_response(doc)
         target = self._target(group, version, rest)
+        crds.FIELD_VALIDATION.set(request.query.get("fieldValidation", ""))
         return await self._dispatch(request, target)
 
     def _resource_metrics(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ Obj = dict[str, Any]
 GROUP = "apiextensions.k8s.io"
 BUNDLED = Path(__file__).resolve().parent / "crds"
 _registered: dict[str, list[ResourceType]] = {}
+# The request's fieldValidation (api.py sets it per request): Strict refuses unknown fields.
+FIELD_VALIDATION: ContextVar[str] = ContextVar("fieldValidation", default="")
 
 
 def crd_type() -> ResourceType:
@@ -165,7 +168,14 @@ def validate(rt: ResourceType, obj: Obj) -> None:
     schema = rt.extra.get("schema")
     if not schema:
         return
-    _prune(obj, schema, top=True)
+    pruned: list[str] = []
+    _prune(obj, schema, pruned, "", top=True)
+    if pruned and FIELD_VALIDATION.get() == "Strict":
+        unknown = ", ".join(f'unknown field "{p}"' for p in pruned)
+        raise errors.bad_request(
+            f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: strict '
+            f"decoding error: {unknown}"
+        )
     causes = [_cause(e) for e in _validator(json.dumps(schema, sort_keys=True)).iter_errors(obj)]
     causes.sort(key=lambda c: c["field"])
     if causes:
@@ -210,13 +220,13 @@ def _validate_crd(obj: Obj) -> None:
         raise errors.invalid("CustomResourceDefinition", name, GROUP, causes)
 
 
-def _prune(obj: Any, schema: Obj, top: bool = False) -> None:
+def _prune(obj: Any, schema: Obj, pruned: list[str], path: str, top: bool = False) -> None:
     """Drop the fields the schema does not declare, as the API server prunes them."""
     if isinstance(obj, list):
         items = schema.get("items")
         if isinstance(items, dict):
-            for item in obj:
-                _prune(item, items)
+            for i, item in enumerate(obj):
+                _prune(item, items, pruned, f"{path}[{i}]")
         return
     if not isinstance(obj, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
         return
@@ -225,12 +235,14 @@ def _prune(obj: Any, schema: Obj, top: bool = False) -> None:
     for key in list(obj):
         if top and key in ("apiVersion", "kind", "metadata"):
             continue
+        here = f"{path}.{key}" if path else key
         if props is not None and key in props:
-            _prune(obj[key], props[key])
+            _prune(obj[key], props[key], pruned, here)
         elif isinstance(extra, dict):
-            _prune(obj[key], extra)
+            _prune(obj[key], extra, pruned, here)
         elif props is not None or extra is False:
             del obj[key]
+            pruned.append(here)
 
 
 def _json_schema(node: Any) -> Any:

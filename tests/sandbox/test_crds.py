@@ -209,6 +209,37 @@ def test_unknown_fields_are_pruned_unless_preserved(widgets):
     created = create(widgets, body)
     assert created["spec"] == {"size": 1, "extra": {"anything": {"goes": 1}}}
     assert "surplus" not in created
+    # fieldValidation=Strict (kubectl's default) refuses them instead.
+    with pytest.raises(client.ApiException) as err:
+        widgets.create_namespaced_custom_object(
+            GROUP,
+            "v1",
+            NS,
+            "widgets",
+            {**body, "metadata": {"name": "strict"}},
+            field_validation="Strict",
+        )
+    assert (err.value.status, error_body(err.value)["message"]) == (
+        400,
+        'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown '
+        'field "spec.typo", unknown field "surplus"',
+    )
+
+
+def test_kubectl_refuses_unknown_fields_of_custom_resources(sandbox, widgets, tmp_path):
+    body = widget("typo")
+    body["spec"]["colour"] = "red"  # type: ignore[index]
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(body))
+    proc = kubectl(sandbox.kubeconfig, "-n", NS, "apply", "-f", str(path), check=False)
+    assert proc.returncode != 0
+    assert (
+        'Error from server (BadRequest): error when creating "' + str(path) + '": Widget in '
+        'version "v1" cannot be handled as a Widget: strict decoding error: unknown field '
+        '"spec.colour"'
+    ) in proc.stderr
+    out = kubectl(sandbox.kubeconfig, "-n", NS, "apply", "--validate=false", "-f", str(path)).stdout
+    assert "created" in out
 
 
 def test_kubectl_applies_custom_resources(sandbox, widgets, tmp_path):
