@@ -371,6 +371,8 @@ class Api:
             merged["status"] = new.get("status", {})
             if new["metadata"].get("resourceVersion"):
                 merged["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"]
+            if not record and "managedFields" in new["metadata"]:
+                merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]  # apply
             new = merged
         elif "status" in rt.subresources:
             new["status"] = clone(current.get("status", {}))
@@ -392,6 +394,8 @@ class Api:
             return patch.json_patch(current, body)
         if ctype == "application/merge-patch+json":
             return patch.merge_patch(current, body)
+        if ctype == apply.APPLY_CONTENT_TYPE:
+            return patch.merge_patch(current, body)  # the scale subresource's apply
         if ctype == "application/strategic-merge-patch+json":
             return patch.strategic_merge(current, body)
         raise errors.ApiError(
@@ -439,10 +443,12 @@ class Api:
                     }
                 ],
             )
+        if current is None and t.sub is not None:
+            raise errors.not_found(rt.plural, t.name or "", rt.group)
         force = truthy(request.query.get("force"))
         has_status = "status" in rt.subresources
         view = present(t.rt, current) if current is not None else None
-        merged = apply.apply(view, body, manager, force, t.rt.api_version, has_status)
+        merged = apply.apply(view, body, manager, force, t.rt.api_version, has_status, t.sub)
         if current is None:
             obj = self._prepare(t.rt, t, merged, creating=True)
             created = self.store.create(rt, obj, dry_run=dry_run(request))

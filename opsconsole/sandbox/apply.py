@@ -467,15 +467,17 @@ def apply(
     force: bool,
     api_version: str,
     has_status: bool = True,
+    sub: str | None = None,
 ) -> Obj:
-    """The object after `manager` applies `config` to `live` (None: it is being created)."""
+    """The object after `manager` applies `config` to `live` (None: it is being created);
+    `sub` is the subresource applied to (`status`), whose fields alone count."""
     if not isinstance(config, dict):
         raise errors.bad_request("the apply patch must be an object")
     if (config.get("metadata") or {}).get("managedFields") is not None:
         raise errors.bad_request("metadata.managedFields must be nil")
-    applied = field_set(config, None, has_status)
+    applied = field_set(config, sub, has_status)
     entries = _entries(live)
-    ident = (manager, "Apply", "", "")
+    ident = (manager, "Apply", "", sub or "")
     last = next((e for e in entries if e.ident() == ident), None)
     last_fields = set(last.fields) if last is not None else set()
     base = clone(live) if live is not None else {"metadata": {}}

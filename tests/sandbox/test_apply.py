@@ -244,3 +244,25 @@ def test_kubectl_apply_server_side(sandbox, apps, tmp_path):
     assert error_body(err.value)["message"] == (
         'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas'
     )
+
+
+def test_status_is_applied_through_its_subresource(sandbox, apps):
+    apply(apps, deployment("with-status", replicas=1), manager="owner")
+    url = f"{sandbox.url}/apis/apps/v1/namespaces/{NS}/deployments/with-status/status"
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "with-status"},
+        "status": {"conditions": [{"type": "Audited", "status": "True"}]},
+    }
+    status, got = raw(url + "?fieldManager=auditor", "PATCH", body, APPLY)
+    assert status == 200, got
+    entries = managers(got)
+    assert entries[("auditor", "Apply", "status")] == {
+        "f:status": {
+            "f:conditions": {'k:{"type":"Audited"}': {".": {}, "f:status": {}, "f:type": {}}}
+        }
+    }
+    assert "f:spec" in entries[("owner", "Apply", "")]
+    status, _ = raw(url.replace("with-status", "nothing") + "?fieldManager=x", "PATCH", body, APPLY)
+    assert status == 404
