@@ -149,6 +149,8 @@ class Api:
             return await subresources.logs(self, request, t)
         if t.sub == "scale":
             return await subresources.scale(self, request, t)
+        if t.sub == "token":
+            return auth.token_request(self.store, request, t.namespace or "", t.name or "")
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):

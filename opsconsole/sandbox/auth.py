@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -359,3 +360,27 @@ def _review_from_protobuf(raw: bytes, kind: str) -> Obj:
 
 def _bytes(value: int | bytes | None) -> bytes:
     return value if isinstance(value, bytes) else b""
+
+
+def token_request(store: Store, request: web.Request, namespace: str, name: str) -> web.Response:
+    """serviceaccounts/token (`kubectl create token NAME`): the account's sandbox token. The
+    body (audiences, expirationSeconds) is not read: sandbox tokens do not expire."""
+    if request.method != "POST":
+        raise errors.method_not_allowed(request.method)
+    sa = store.get(preferred("", "serviceaccounts"), namespace, name)
+    if sa is None:
+        raise errors.not_found("serviceaccounts", name)
+    issued = datetime.now(UTC)
+    expires = (issued + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body: Obj = {
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "creationTimestamp": issued.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "spec": {"audiences": ["https://kubernetes.default.svc"], "expirationSeconds": 3600},
+        "status": {"token": sa_token(namespace, name), "expirationTimestamp": expires},
+    }
+    return json_response(body, 201)

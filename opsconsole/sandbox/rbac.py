@@ -320,6 +320,7 @@ def bootstrap_roles() -> list[tuple[str, Obj]]:
         + [
             {"apiGroups": [""], "resources": ["secrets"], "verbs": list(_READ)},
             {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+            {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
         ]
     )
     admin = [

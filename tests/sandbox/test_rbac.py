@@ -390,3 +390,19 @@ def test_kubectl_impersonation(kc):
         'impersonate resource "users" in API group "" at the cluster scope'
     ) in proc.stderr
     assert kc("get", "secrets", "--as", "bob", "--as-group", "system:masters").returncode == 0
+
+
+def test_kubectl_create_token_gives_a_working_token(kc, sandbox):
+    token = kc("create", "token", "opsconsole-worker").stdout.strip()
+    assert token == sa_token(NS, "opsconsole-worker")
+    out = kc("--token", token, "auth", "whoami", "-o", "json").stdout
+    assert yaml.safe_load(out)["status"]["userInfo"]["username"] == WORKER
+    proc = kc(
+        "--context", "sandbox-opsconsole-web", "create", "token", "opsconsole-worker", check=False
+    )
+    assert (
+        f'serviceaccounts "opsconsole-worker" is forbidden: User "{WEB}" cannot create resource '
+        f'"serviceaccounts/token" in API group "" in the namespace "{NS}"'
+    ) in proc.stderr
+    proc = kc("create", "token", "nobody", check=False)
+    assert 'serviceaccounts "nobody" not found' in proc.stderr
