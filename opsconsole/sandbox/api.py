@@ -453,6 +453,8 @@ class Api:
         merged = apply.apply(view, body, manager, force, t.rt.api_version, has_status, t.sub)
         if current is None:
             obj = self._prepare(t.rt, t, merged, creating=True)
+            if rt.namespaced:
+                self._ns_exists(rt, obj["metadata"]["namespace"])
             created = self.store.create(rt, obj, dry_run=dry_run(request))
             return json_response(present(t.rt, created), 201)
         names_rv = isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion")

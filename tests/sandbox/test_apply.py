@@ -196,6 +196,13 @@ def test_apply_needs_a_field_manager_and_a_no_op_changes_nothing(sandbox, apps):
         'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required '
         "for apply patch"
     )
+    status, body = raw(
+        f"{sandbox.url}/apis/apps/v1/namespaces/nowhere/deployments/noop?fieldManager=x",
+        "PATCH",
+        deployment("noop"),
+        APPLY,
+    )
+    assert (status, body["message"]) == (404, 'namespaces "nowhere" not found')
     first = apply(apps, deployment("noop", replicas=1))
     sandbox.wait_for(
         lambda: apps.read_namespaced_deployment("noop", NS).status.available_replicas == 1
