@@ -273,3 +273,31 @@ def test_status_is_applied_through_its_subresource(sandbox, apps):
     assert "f:spec" in entries[("owner", "Apply", "")]
     status, _ = raw(url.replace("with-status", "nothing") + "?fieldManager=x", "PATCH", body, APPLY)
     assert status == 404
+
+
+def test_an_applier_conflicts_with_the_autoscaler_that_scaled(sandbox, apps):
+    apply(apps, deployment("autoscaled", replicas=1), manager="deployer")
+    client.AutoscalingV2Api(sandbox.api_client()).create_namespaced_horizontal_pod_autoscaler(
+        NS,
+        {
+            "metadata": {"name": "autoscaled"},
+            "spec": {
+                "scaleTargetRef": {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": "autoscaled",
+                },
+                "minReplicas": 3,
+                "maxReplicas": 5,
+            },
+        },
+    )
+    sandbox.wait_for(lambda: apps.read_namespaced_deployment("autoscaled", NS).spec.replicas == 3)
+    entries = managers(apps.read_namespaced_deployment("autoscaled", NS))
+    assert entries[("kube-controller-manager", "Update", "scale")] == {"f:spec": {"f:replicas": {}}}
+    with pytest.raises(client.ApiException) as err:
+        apply(apps, deployment("autoscaled", replicas=1), manager="deployer")
+    assert error_body(err.value)["message"] == (
+        'Apply failed with 1 conflict: conflict with "kube-controller-manager" with subresource '
+        '"scale" using apps/v1: .spec.replicas'
+    )
