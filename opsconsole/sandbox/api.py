@@ -23,6 +23,7 @@ from opsconsole.sandbox import (
     metrics_api,
     patch,
     protobuf,
+    rbac,
     schema,
     subresources,
     tables,
@@ -266,6 +267,7 @@ class Api:
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         schema.validate(rt, obj)
         crds.validate(rt, obj)
+        rbac.confirm_no_escalation(self.store, rt.kind, obj)
         prepared: Obj = obj
         return prepared
 

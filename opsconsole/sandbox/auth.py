@@ -234,6 +234,7 @@ def admit(store: Store, request: web.Request) -> Identity:
     if not allowed:
         raise rbac.forbidden(attrs, reason)
     request[IDENTITY] = user
+    rbac.CURRENT_USER.set(user)  # for the escalation check of role and binding writes
     return user
 
 

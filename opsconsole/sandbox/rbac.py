@@ -8,7 +8,9 @@ and the RBAC authorizer's reasons.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -401,3 +403,135 @@ def bootstrap(store: Store) -> None:
         rt = preferred(GROUP, plural)
         if store.get(rt, "", obj["metadata"]["name"]) is None:
             store.create(rt, clone(obj))
+
+
+# -- escalation (pkg/registry/rbac: a role or binding may grant only what its writer holds) ---
+
+# Who is writing: set per request by auth.admit; unset for the sandbox's own writes (seed).
+CURRENT_USER: ContextVar[User | None] = ContextVar("rbac_user", default=None)
+_ROLE_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
+
+
+def _go_strings(values: list[str]) -> str:
+    """Go's %q of a []string: ["a" "b"]."""
+    return "[" + " ".join(json.dumps(v) for v in values) + "]"
+
+
+def _atoms(rule: Obj) -> list[tuple[str, str, str, str]]:
+    """BreakdownRule: one (group, resource, name, verb) or ("", url, "", verb) per atom."""
+    out: list[tuple[str, str, str, str]] = []
+    for verb in rule.get("verbs") or []:
+        for url in rule.get("nonResourceURLs") or []:
+            out.append(("#url", url, "", verb))
+        for group in rule.get("apiGroups") or []:
+            for resource in rule.get("resources") or []:
+                for name in rule.get("resourceNames") or [""]:
+                    out.append((group, resource, name, verb))
+    return out
+
+
+def _covered(atom: tuple[str, str, str, str], owned: list[Obj]) -> bool:
+    group, resource, name, verb = atom
+    for r in owned:
+        verbs = r.get("verbs") or []
+        if "*" not in verbs and verb not in verbs:
+            continue
+        if group == "#url":
+            urls = r.get("nonResourceURLs") or []
+            if any(
+                u == "*" or u == resource or (u.endswith("*") and resource.startswith(u[:-1]))
+                for u in urls
+            ):
+                return True
+            continue
+        groups = r.get("apiGroups") or []
+        resources = r.get("resources") or []
+        names = r.get("resourceNames") or []
+        if (
+            ("*" in groups or group in groups)
+            and ("*" in resources or resource in resources)
+            and (not names or (name and name in names))
+        ):
+            return True
+    return False
+
+
+def confirm_no_escalation(store: Store, kind: str, obj: Obj) -> None:
+    """403 when the writer of a role or binding does not hold every permission it grants,
+    unless it may `escalate` (roles) or `bind` (the role a binding names)."""
+    user = CURRENT_USER.get()
+    if user is None or kind not in _ROLE_KINDS or MASTERS in user.groups:
+        return
+    meta = obj.get("metadata") or {}
+    namespace = str(meta.get("namespace", "")) if kind in ("Role", "RoleBinding") else ""
+    plural = {"Role": "roles", "ClusterRole": "clusterroles"}
+    if kind in plural:
+        escalate = Attributes(
+            user, "escalate", True, "", GROUP, "v1", namespace, plural[kind], "", ""
+        )
+        if authorize(store, escalate)[0]:
+            return
+        rules = list(obj.get("rules") or [])
+    else:
+        ref = obj.get("roleRef") or {}
+        ref_kind = str(ref.get("kind", ""))
+        bind = Attributes(
+            user,
+            "bind",
+            True,
+            "",
+            GROUP,
+            "v1",
+            namespace,
+            plural.get(ref_kind, "roles"),
+            "",
+            str(ref.get("name", "")),
+        )
+        if authorize(store, bind)[0]:
+            return
+        roles, cluster_roles, _, _ = _types()
+        role = (
+            store.get(cluster_roles, "", ref.get("name", ""))
+            if ref_kind == "ClusterRole"
+            else store.get(roles, namespace, ref.get("name", ""))
+        )
+        rules = list((role or {}).get("rules") or [])
+    held_resource, held_nonresource = rules_for(store, user, namespace)
+    held = held_resource + held_nonresource
+    missing: dict[tuple[str, str, str], list[str]] = {}
+    for atom in (a for rule in rules for a in _atoms(rule)):
+        if not _covered(atom, held):
+            verbs = missing.setdefault(atom[:3], [])
+            if atom[3] not in verbs:
+                verbs.append(atom[3])
+    if not missing:
+        return
+    lines = []
+    for (group, resource, name), verbs in missing.items():
+        if group == "#url":
+            lines.append(
+                f"{{NonResourceURLs:{_go_strings([resource])}, Verbs:{_go_strings(verbs)}}}"
+            )
+            continue
+        parts = [f"APIGroups:{_go_strings([group])}", f"Resources:{_go_strings([resource])}"]
+        if name:
+            parts.append(f"ResourceNames:{_go_strings([name])}")
+        parts.append(f"Verbs:{_go_strings(verbs)}")
+        lines.append("{" + ", ".join(parts) + "}")
+    why = (
+        f'user "{user.name}" (groups={_go_strings(list(user.groups))}) is attempting to grant '
+        "RBAC permissions not currently held:\n" + "\n".join(sorted(lines))
+    )
+    resource = {
+        "Role": "roles",
+        "ClusterRole": "clusterroles",
+        "RoleBinding": "rolebindings",
+        "ClusterRoleBinding": "clusterrolebindings",
+    }[kind]
+    name = str(meta.get("name", ""))
+    raise errors.ApiError(
+        403,
+        f'{resource}.{GROUP} "{name}" is forbidden: {why}',
+        "Forbidden",
+        {"name": name, "group": GROUP, "kind": resource},
+    )

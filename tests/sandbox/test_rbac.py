@@ -406,3 +406,78 @@ def test_kubectl_create_token_gives_a_working_token(kc, sandbox):
     ) in proc.stderr
     proc = kc("create", "token", "nobody", check=False)
     assert 'serviceaccounts "nobody" not found' in proc.stderr
+
+
+def test_roles_and_bindings_grant_only_what_their_writer_holds(sandbox):
+    ns = "rbac-escalate"
+    admin = sandbox.api_client()
+    core = client.CoreV1Api(admin)
+    core.create_namespace({"metadata": {"name": ns}})
+    core.create_namespaced_service_account(ns, {"metadata": {"name": "lead"}})
+    client.RbacAuthorizationV1Api(admin).create_namespaced_role_binding(
+        ns,
+        {
+            "metadata": {"name": "lead-admin"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "admin",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "lead", "namespace": ns}],
+        },
+    )
+    lead = client.RbacAuthorizationV1Api(sandbox.api_client(f"system:serviceaccount:{ns}:lead"))
+    # What the namespace admin holds, it may grant.
+    lead.create_namespaced_role(
+        ns,
+        {
+            "metadata": {"name": "readers"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+        },
+    )
+    with pytest.raises(client.ApiException) as err:
+        lead.create_namespaced_role(
+            ns,
+            {
+                "metadata": {"name": "too-much"},
+                "rules": [
+                    {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["get", "list"]},
+                    {"apiGroups": ["apiextensions.k8s.io"], "resources": ["*"], "verbs": ["*"]},
+                ],
+            },
+        )
+    groups = f'["system:serviceaccounts" "system:serviceaccounts:{ns}" "system:authenticated"]'
+    assert forbidden(err.value) == (
+        f'roles.rbac.authorization.k8s.io "too-much" is forbidden: user '
+        f'"system:serviceaccount:{ns}:lead" (groups={groups}) is attempting to grant RBAC '
+        "permissions not currently held:\n"
+        '{APIGroups:[""], Resources:["nodes"], Verbs:["get" "list"]}\n'
+        '{APIGroups:["apiextensions.k8s.io"], Resources:["*"], Verbs:["*"]}'
+    )
+    with pytest.raises(client.ApiException) as err:
+        lead.create_namespaced_role_binding(
+            ns,
+            {
+                "metadata": {"name": "lead-everything"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "cluster-admin",
+                },
+                "subjects": [{"kind": "ServiceAccount", "name": "lead", "namespace": ns}],
+            },
+        )
+    assert forbidden(err.value).startswith(
+        'rolebindings.rbac.authorization.k8s.io "lead-everything" is forbidden: user '
+        f'"system:serviceaccount:{ns}:lead" (groups={groups}) is attempting to grant RBAC '
+        "permissions not currently held:\n"
+        '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}'
+    )
+    lead.create_namespaced_role_binding(
+        ns,
+        {
+            "metadata": {"name": "readers"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "readers"},
+            "subjects": [{"kind": "User", "name": "someone"}],
+        },
+    )
