@@ -171,7 +171,25 @@ def impersonate(store: Store, request: web.Request, requester: Identity) -> Iden
     if not (as_user or as_groups or as_uid or extras):
         return requester
     if not as_user:
-        raise errors.bad_request("requested impersonation of groups without impersonating a user")
+        # Go's %v of the []ObjectReference requested (Kind Namespace Name UID APIVersion
+        # ResourceVersion FieldPath), as buildImpersonationRequests words it.
+        refs = [("Group", "", g, "", "", "", "") for g in as_groups]
+        refs += [
+            (
+                "UserExtra",
+                "",
+                v,
+                "",
+                "authentication.k8s.io/v1",
+                "",
+                k[len("impersonate-extra-") :].lower(),
+            )
+            for k, v in extras
+        ]
+        if as_uid:
+            refs.append(("UID", "", as_uid, "", "authentication.k8s.io/v1", "", ""))
+        listed = " ".join("{" + " ".join(r) + "}" for r in refs)
+        raise errors.bad_request(f"requested [{listed}] without impersonating a user")
     checks: list[rbac.Attributes] = []
     groups: list[str] = []
     sa = split_sa(as_user)

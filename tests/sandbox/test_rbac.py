@@ -304,6 +304,11 @@ def test_only_the_admin_may_impersonate(sandbox):
     assert 'cannot impersonate resource "serviceaccounts"' in body["message"]
     status, _ = raw(url, headers={"Impersonate-User": "bob", "Impersonate-Group": "system:masters"})
     assert status == 200
+    status, body = raw(url, headers={"Impersonate-Group": "system:masters"})
+    assert (status, body["message"]) == (
+        400,
+        "requested [{Group  system:masters    }] without impersonating a user",
+    )
 
 
 # -- kubectl ---------------------------------------------------------------------------------
