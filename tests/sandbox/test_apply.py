@@ -10,7 +10,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, error_body, kubectl, raw
+from tests.helpers.cluster import deployment, error_body, kubectl, raw
 
 NS = "ssa"
 APPLY = "application/apply-patch+yaml"
@@ -132,7 +132,8 @@ def test_fields_a_manager_stops_sending_are_removed_unless_owned_elsewhere(apps)
     body = deployment("prune", replicas=1)
     spec = body["spec"]["template"]["spec"]["containers"][0]
     spec["env"] = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
-    body["metadata"]["labels"]["team"] = "x"
+    # (the helper shares one labels dict with the selector: give metadata its own)
+    body["metadata"]["labels"] = {**body["metadata"]["labels"], "team": "x"}
     apply(apps, body)
     apply(
         apps,

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from kubernetes import client, watch
 
-from tests.sandbox.helpers import error_body, kubectl
+from tests.helpers.cluster import error_body, kubectl
 
 NS = "crd-own"
 GROUP = "example.sandbox.io"

@@ -10,7 +10,7 @@ import time
 import pytest
 from kubernetes import client, watch
 
-from tests.sandbox.helpers import deployment, kubectl
+from tests.helpers.cluster import deployment, kubectl
 
 NS = "fg"
 

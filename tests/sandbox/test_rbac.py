@@ -11,8 +11,7 @@ import yaml
 from kubernetes import client
 
 from opsconsole.sandbox.auth import sa_token
-from tests.fixtures.sandbox import REPO
-from tests.sandbox.helpers import error_body, kubectl, raw
+from tests.helpers.cluster import REPO, error_body, kubectl, raw
 
 NS = "trading-system"
 OWN = "rbac-own"
