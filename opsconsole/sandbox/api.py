@@ -27,6 +27,7 @@ from opsconsole.sandbox import (
     schema,
     subresources,
     tables,
+    tokens,
     validation,
     watching,
 )
@@ -152,7 +153,7 @@ class Api:
         if t.sub == "scale":
             return await subresources.scale(self, request, t)
         if t.sub == "token":
-            return auth.token_request(self.store, request, t.namespace or "", t.name or "")
+            return await tokens.create_token(self, request, t)
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):
@@ -195,29 +196,11 @@ class Api:
             raise errors.bad_request(f"the request body is not valid: {exc}") from None
 
     def _from_protobuf(self, raw: bytes, namespace: str) -> Obj:
-        """kubectl's typed clients send protobuf; see protobuf.py for what is understood."""
-        api_version, kind, meta = protobuf.decode(raw)
-        owner: Obj = next((r for r in meta.get("ownerReferences") or [] if r.get("controller")), {})
-        if kind == "Job" and owner.get("kind") == "CronJob":
-            cronjob = self.store.get(
-                preferred("batch", "cronjobs"),
-                meta.get("namespace") or namespace,
-                owner.get("name", ""),
-            )
-            if cronjob is not None and cronjob["metadata"]["uid"] == owner.get("uid"):
-                meta["namespace"] = meta.get("namespace") or namespace
-                spec = clone(cronjob["spec"].get("jobTemplate", {}).get("spec") or {})
-                return {"apiVersion": api_version, "kind": kind, "metadata": meta, "spec": spec}
-        decoded = protobuf.decode_simple(raw) or protobuf.decode_workload(raw)
-        if decoded is None:
-            raise errors.ApiError(
-                415,
-                "the body of the request was in an unknown format - accepted media types "
-                "include: application/json, application/yaml",
-                "UnsupportedMediaType",
-            )
+        """kubectl's typed clients send protobuf; protobuf.py decodes it by k8s.io/api."""
+        decoded = protobuf.decode(raw)
+        meta = decoded.setdefault("metadata", {})
         if namespace:
-            decoded["metadata"]["namespace"] = decoded["metadata"].get("namespace") or namespace
+            meta["namespace"] = meta.get("namespace") or namespace
         return decoded
 
     def _prepare(self, rt: ResourceType, t: Target, obj: Any, creating: bool) -> Obj:

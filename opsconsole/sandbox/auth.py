@@ -9,8 +9,8 @@ sandbox does not know gets 401, as on a real API server.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -94,7 +94,10 @@ def unauthorized() -> errors.ApiError:
     return errors.ApiError(401, "Unauthorized", "Unauthorized")
 
 
-def authenticate(store: Store, header: str | None) -> Identity:
+def authenticate(
+    store: Store, header: str | None, issued: Callable[[str], str | None] | None = None
+) -> Identity:
+    """`issued` maps a token `kubectl create token` handed out (tokens.py) to its account."""
     if not header:
         return ANONYMOUS
     scheme, _, token = header.partition(" ")
@@ -109,6 +112,13 @@ def authenticate(store: Store, header: str | None) -> Identity:
         if sa is not None:
             groups = (*sa_groups(ns), AUTHENTICATED)
             return Identity(sa_username(ns, name), groups, sa["metadata"]["uid"])
+    username = issued(token) if issued is not None else None
+    account = split_sa(username) if username else None
+    if account is not None:
+        sa = store.get(preferred("", "serviceaccounts"), *account)
+        if sa is not None:
+            groups = (*sa_groups(account[0]), AUTHENTICATED)
+            return Identity(sa_username(*account), groups, sa["metadata"]["uid"])
     raise unauthorized()
 
 
@@ -243,9 +253,11 @@ def _acting(
 # -- the gate every request passes ------------------------------------------------------------
 
 
-def admit(store: Store, request: web.Request) -> Identity:
+def admit(
+    store: Store, request: web.Request, issued: Callable[[str], str | None] | None = None
+) -> Identity:
     """Authenticate, impersonate, authorize; the identity is kept on the request."""
-    requester = authenticate(store, request.headers.get("Authorization"))
+    requester = authenticate(store, request.headers.get("Authorization"), issued)
     user = impersonate(store, request, requester)
     attrs = request_attributes(user, request.method, request.path, request.query)
     allowed, reason = rbac.authorize(store, attrs)
@@ -281,7 +293,7 @@ async def review(
     raw = await request.read()
     try:
         if "protobuf" in (request.content_type or ""):
-            body = _review_from_protobuf(raw, kind)
+            body = protobuf.decode(raw)  # kubectl's typed client sends protobuf
         else:
             body = json.loads(raw or b"{}")
     except ValueError:
@@ -344,62 +356,3 @@ async def review(
     if kind == "SelfSubjectReview":
         del out["spec"]
     return json_response(out, 201)
-
-
-_RESOURCE_ATTRIBUTES = ("namespace", "verb", "group", "version", "resource", "subresource", "name")
-
-
-def _review_from_protobuf(raw: bytes, kind: str) -> Obj:
-    """kubectl's typed client sends the reviews as protobuf: only their specs matter here
-    (generated.proto: spec is field 2; ResourceAttributes 1-7 are strings,
-    NonResourceAttributes are path=1, verb=2; SelfSubjectRulesReviewSpec has namespace=1)."""
-    if not raw.startswith(protobuf.MAGIC):
-        raise errors.bad_request("protobuf body without the k8s envelope")
-    envelope = dict(protobuf.fields(raw[len(protobuf.MAGIC) :]))
-    message = dict(protobuf.fields(_bytes(envelope.get(2))))
-    if kind == "SelfSubjectReview":
-        return {}
-    spec_fields = dict(protobuf.fields(_bytes(message.get(2))))
-    if kind == "SelfSubjectRulesReview":
-        return {"spec": {"namespace": _bytes(spec_fields.get(1)).decode()}}
-    spec: Obj = {}
-    if 1 in spec_fields:
-        inner = dict(protobuf.fields(_bytes(spec_fields[1])))
-        spec["resourceAttributes"] = {
-            key: _bytes(inner.get(n)).decode() for n, key in enumerate(_RESOURCE_ATTRIBUTES, 1)
-        }
-    if 2 in spec_fields:
-        inner = dict(protobuf.fields(_bytes(spec_fields[2])))
-        spec["nonResourceAttributes"] = {
-            "path": _bytes(inner.get(1)).decode(),
-            "verb": _bytes(inner.get(2)).decode(),
-        }
-    return {"spec": spec}
-
-
-def _bytes(value: int | bytes | None) -> bytes:
-    return value if isinstance(value, bytes) else b""
-
-
-def token_request(store: Store, request: web.Request, namespace: str, name: str) -> web.Response:
-    """serviceaccounts/token (`kubectl create token NAME`): the account's sandbox token. The
-    body (audiences, expirationSeconds) is not read: sandbox tokens do not expire."""
-    if request.method != "POST":
-        raise errors.method_not_allowed(request.method)
-    sa = store.get(preferred("", "serviceaccounts"), namespace, name)
-    if sa is None:
-        raise errors.not_found("serviceaccounts", name)
-    issued = datetime.now(UTC)
-    expires = (issued + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body: Obj = {
-        "kind": "TokenRequest",
-        "apiVersion": "authentication.k8s.io/v1",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "creationTimestamp": issued.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        },
-        "spec": {"audiences": ["https://kubernetes.default.svc"], "expirationSeconds": 3600},
-        "status": {"token": sa_token(namespace, name), "expirationTimestamp": expires},
-    }
-    return json_response(body, 201)

@@ -32,6 +32,7 @@ from opsconsole.sandbox import (
     seed,
     synthetic,
     tls,
+    tokens,
 )
 from opsconsole.sandbox.api import Api
 from opsconsole.sandbox.clock import Clock
@@ -98,7 +99,7 @@ class Sandbox:
                         return web.Response(status=500)
                     await apply(rule)
             if not request.path.startswith(auth.OPEN_PATHS):
-                auth.admit(self.store, request)
+                auth.admit(self.store, request, lambda token: tokens.subject(self.api, token))
             return await handler(request)
         except errors.ApiError as exc:
             resp = json_response(exc.status(), exc.code)

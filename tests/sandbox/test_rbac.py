@@ -398,7 +398,7 @@ def test_kubectl_impersonation(kc):
 
 def test_kubectl_create_token_gives_a_working_token(kc, sandbox):
     token = kc("create", "token", "opsconsole-worker").stdout.strip()
-    assert token == sa_token(NS, "opsconsole-worker")
+    assert token
     out = kc("--token", token, "auth", "whoami", "-o", "json").stdout
     assert yaml.safe_load(out)["status"]["userInfo"]["username"] == WORKER
     proc = kc(
