@@ -52,7 +52,8 @@ _ALL = ("all",)
 _STATUS = ("status",)
 _SCALE = ("scale", "status")
 
-RESOURCES: tuple[ResourceType, ...] = (
+# A list: CustomResourceDefinitions add and remove their kinds at run time (crds.py).
+RESOURCES: list[ResourceType] = [
     _rt(
         "",
         "v1",
@@ -228,7 +229,42 @@ RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         short_names=("sc",),
     ),
-)
+    # Answered, never stored: `kubectl auth can-i` and `kubectl auth whoami` (see auth.py).
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authentication.k8s.io",
+        "v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        namespaced=False,
+        short_names=("crd", "crds"),
+        subresources=_STATUS,
+        categories=("api-extensions",),
+    ),
+]
 
 # The version a group advertises first (kubectl picks it when no version is given).
 PREFERRED: dict[str, str] = {"autoscaling": "v2"}

@@ -83,15 +83,24 @@ def kubectl(
 
 
 def raw(
-    url: str, method: str = "GET", body: Any = None, content_type: str = "application/json"
+    url: str,
+    method: str = "GET",
+    body: Any = None,
+    content_type: str = "application/json",
+    token: str | None = "sandbox",  # noqa: S107 (the sandbox admin token)
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    """One HTTP request without the client's models, for paths and bodies it can't express."""
+    """One HTTP request without the client's models, for paths and bodies it can't express
+    (as the admin unless `token` says otherwise; None sends no credentials)."""
     import urllib.error
     import urllib.request
 
     data = json.dumps(body).encode() if body is not None else None
+    sent = {"Content-Type": content_type, **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(  # noqa: S310 (a loopback http URL)
-        url, data=data, method=method, headers={"Content-Type": content_type}
+        url, data=data, method=method, headers=sent
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback URL)

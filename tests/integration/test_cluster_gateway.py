@@ -18,7 +18,7 @@ from tests.helpers.web import signed_in
 def test_it_knows_the_sandbox_for_what_it_is(sandbox: SandboxHandle) -> None:
     info = describe_cluster(ClusterConfig(kubeconfig=str(sandbox.kubeconfig)))
     assert info.sandbox is True
-    assert info.server == sandbox.url
+    assert info.server == sandbox.server
     assert info.version.startswith("v1.")
 
 
@@ -39,7 +39,7 @@ def test_every_page_shows_the_sandbox_banner(sandbox: SandboxHandle, viewer: Use
         html = signed_in(viewer).get("/").content.decode()
     cache.clear()
     assert "SANDBOX" in html
-    assert sandbox.url in html
+    assert sandbox.server in html
 
 
 def test_an_unreachable_cluster_is_shown_not_raised(tmp_path: Path, viewer: User) -> None:

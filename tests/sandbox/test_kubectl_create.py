@@ -336,7 +336,7 @@ def test_a_protobuf_body_of_a_kind_without_a_schema_is_refused(sandbox):
         f"{sandbox.url}/api/v1/namespaces/{NS}/configmaps",
         data=body,
         method="POST",
-        headers={"Content-Type": PROTOBUF},
+        headers={"Content-Type": PROTOBUF, "Authorization": "Bearer sandbox"},
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(req, timeout=10)  # noqa: S310 (loopback URL)
