@@ -1,0 +1,113 @@
+"""The overview's facts, from the cache only: every service of each allowed namespace with its
+replicas, image tag, revision, restarts and HPA; Pending pods with the scheduler's reason;
+nodes with capacity and what is requested of them; recent warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from opsconsole.cluster.rows import Row
+from opsconsole.workloads.cache import CLUSTER, Cache
+from opsconsole.workloads.freshness import DataState, data_state
+
+WORKLOAD_KINDS = ("deployments", "statefulsets", "daemonsets")
+_KIND_NAMES = {
+    "deployments": "Deployment",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+}
+CALM = {"Healthy", "ScaledDown"}
+HEALTHY_SHOWN = 25  # per namespace and kind; the trouble is always shown in full (up to 200)
+PENDING_SHOWN = 20
+WARNINGS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Workload:
+    plural: str
+    row: Row
+    restarts: int
+    hpa: Row | None
+
+    @property
+    def trouble(self) -> bool:
+        return self.row["status"] not in CALM
+
+
+@dataclass
+class NamespaceOverview:
+    namespace: str
+    workloads: list[Workload] = field(default_factory=list)
+    hidden_healthy: int = 0
+    pending: list[Row] = field(default_factory=list)
+    pending_total: int = 0
+    warnings: list[Row] = field(default_factory=list)
+    warnings_total: int = 0
+
+
+@dataclass(frozen=True)
+class NodeLine:
+    row: Row
+    requested: dict[str, float]
+
+
+@dataclass
+class Overview:
+    namespaces: list[NamespaceOverview]
+    nodes: list[NodeLine]
+    state: DataState
+    services: int = 0
+    degraded: int = 0
+    pending: int = 0
+    warnings: int = 0
+
+
+def _workloads(cache: Cache, ns: NamespaceOverview) -> tuple[int, int]:
+    """Fills ns.workloads; (how many services, how many not healthy)."""
+    restarts = cache.restarts(ns.namespace)
+    hpas = {row["target"]: row for row in cache.all_rows("horizontalpodautoscalers", ns.namespace)}
+    services = degraded = 0
+    for plural in WORKLOAD_KINDS:
+        counts = cache.counts(plural, ns.namespace)
+        total = sum(counts.values())
+        troubled = sum(n for word, n in counts.items() if word not in CALM)
+        services, degraded = services + total, degraded + troubled
+        if total <= HEALTHY_SHOWN + troubled:
+            rows = cache.all_rows(plural, ns.namespace)
+        else:
+            rows = [
+                r for word in counts if word not in CALM
+                for r in cache.status_rows(plural, ns.namespace, word, 200)
+            ]  # fmt: skip
+            rows += cache.page(plural, ns.namespace, status="Healthy", per_page=HEALTHY_SHOWN).rows
+            ns.hidden_healthy += total - len(rows)
+        for row in rows:
+            key = f"{_KIND_NAMES[plural]}/{row['name']}"
+            ns.workloads.append(Workload(plural, row, restarts.get(key, 0), hpas.get(key)))
+    ns.workloads.sort(key=lambda w: (w.row["status"] in CALM, w.row["name"]))
+    return services, degraded
+
+
+def build(namespaces: list[str]) -> Overview:
+    cache = Cache()
+    state = data_state(cache, *WORKLOAD_KINDS, "pods", "events", "nodes")
+    overview = Overview([], [], state)
+    for name in namespaces:
+        ns = NamespaceOverview(name)
+        services, degraded = _workloads(cache, ns)
+        ns.pending_total = cache.counts("pods", name).get("Pending", 0)
+        ns.pending = cache.status_rows("pods", name, "Pending", PENDING_SHOWN)
+        warnings = cache.page(
+            "events", name, status="Warning", sort="last_seen", descending=True,
+            per_page=WARNINGS_SHOWN,
+        )  # fmt: skip
+        ns.warnings, ns.warnings_total = warnings.rows, warnings.total
+        overview.services += services
+        overview.degraded += degraded
+        overview.pending += ns.pending_total
+        overview.warnings += ns.warnings_total
+        overview.namespaces.append(ns)
+    nodes = cache.all_rows("nodes", CLUSTER)
+    requested = cache.allocations([n["name"] for n in nodes])
+    overview.nodes = [NodeLine(n, requested.get(n["name"], {})) for n in nodes]
+    return overview
