@@ -143,7 +143,7 @@ class KindSync:
             ("watch", "true"),
             ("resourceVersion", version),
             ("allowWatchBookmarks", "true"),
-            ("timeoutSeconds", self.watch_seconds + random.randint(0, 30)),  # noqa: S311
+            ("timeoutSeconds", self.watch_seconds + random.randint(0, self.watch_seconds // 8)),  # noqa: S311
         ]
         response = self._get(query, READ_TIMEOUT + 30)
         try:

@@ -37,14 +37,19 @@ class SyncRun:
             thread.join(timeout=5)
 
 
-def run_sync(sandbox: SandboxHandle, namespaces: list[str]) -> SyncRun:
+def run_sync(sandbox: SandboxHandle, namespaces: list[str], watch_seconds: int = 0) -> SyncRun:
+    """watch_seconds: end every watch that soon (the sync then watches again from its
+    resourceVersion), so a test can slip a fault or a compaction in between."""
     cfg = client.Configuration()
     cfg.host = sandbox.url
     cfg.api_key = {"authorization": "Bearer sandbox"}
     cfg.connection_pool_maxsize = 32  # one open watch per kind
+    cfg.retries = 0  # as the console's own client: a dropped connection is seen, not retried
     api = client.ApiClient(cfg)
     stop = threading.Event()
     syncs = plan(api, KINDS, namespaces, cache.RedisSink(), stop)
+    for s in syncs:
+        s.watch_seconds = watch_seconds or s.watch_seconds
     run = SyncRun(sandbox, api, syncs, stop)
     run.threads = start(syncs)
     run.wait_listed()
