@@ -131,7 +131,10 @@ def deployment(obj: Obj) -> Row:
         revision=annotations.get("deployment.kubernetes.io/revision", ""),
         selector=_selector_text((spec.get("selector") or {}).get("matchLabels") or {}),
         stalled=stalled,
-        status=_workload_status(desired, ready, available, updated, paused),
+        # kubectl rollout status gives up on a Deployment past its progress deadline.
+        status="Stalled"
+        if stalled and not paused
+        else _workload_status(desired, ready, available, updated, paused),
     )
     return row
 

@@ -16,7 +16,8 @@ _KIND_NAMES = {
     "statefulsets": "StatefulSet",
     "daemonsets": "DaemonSet",
 }
-CALM = {"Healthy", "ScaledDown"}
+CALM = {"Healthy", "ScaledDown"}  # shown only up to HEALTHY_SHOWN; the rest always
+DEGRADED = {"Degraded", "Stalled"}  # fewer pods available than desired, or a stuck rollout
 HEALTHY_SHOWN = 25  # per namespace and kind; the trouble is always shown in full (up to 200)
 PENDING_SHOWN = 20
 WARNINGS_SHOWN = 10
@@ -31,7 +32,7 @@ class Workload:
 
     @property
     def trouble(self) -> bool:
-        return self.row["status"] not in CALM
+        return self.row["status"] in DEGRADED
 
 
 @dataclass
@@ -71,7 +72,8 @@ def _workloads(cache: Cache, ns: NamespaceOverview) -> tuple[int, int]:
         counts = cache.counts(plural, ns.namespace)
         total = sum(counts.values())
         troubled = sum(n for word, n in counts.items() if word not in CALM)
-        services, degraded = services + total, degraded + troubled
+        services += total
+        degraded += sum(n for word, n in counts.items() if word in DEGRADED)
         if total <= HEALTHY_SHOWN + troubled:
             rows = cache.all_rows(plural, ns.namespace)
         else:
@@ -84,7 +86,7 @@ def _workloads(cache: Cache, ns: NamespaceOverview) -> tuple[int, int]:
         for row in rows:
             key = f"{_KIND_NAMES[plural]}/{row['name']}"
             ns.workloads.append(Workload(plural, row, restarts.get(key, 0), hpas.get(key)))
-    ns.workloads.sort(key=lambda w: (w.row["status"] in CALM, w.row["name"]))
+    ns.workloads.sort(key=lambda w: (not w.trouble, w.row["status"] in CALM, w.row["name"]))
     return services, degraded
 
 

@@ -35,7 +35,7 @@ def deployment_names(web: Client) -> list[str]:
 def desired_on_page(web: Client, name: str) -> str:
     html = web.get(f"/ns/{NAMESPACE}/deployments/?q={name}").content.decode()
     row = html.split(f">{name}</a></td>", 1)[1]
-    return re.findall(r"<td>([^<]*)</td>", row)[0]
+    return str(re.findall(r"<td>([^<]*)</td>", row)[0])
 
 
 def test_a_scale_shows_on_the_page_within_two_seconds(synced: SyncRun, viewer: User) -> None:
