@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from kubernetes import client, config
 
 from opsconsole.cluster.errors import ClusterUnreachable
+
+# Apps hold a client for the gateway's functions without importing `kubernetes` themselves.
+ApiClient: TypeAlias = client.ApiClient
 
 
 @dataclass(frozen=True)

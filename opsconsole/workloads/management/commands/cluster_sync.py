@@ -19,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from opsconsole.cluster.config import ClusterConfig, api_client
+from opsconsole.cluster import ClusterUnreachable
+from opsconsole.cluster.config import ApiClient, ClusterConfig, api_client
 from opsconsole.cluster.kinds import KINDS
 from opsconsole.cluster.leader import LeaseElector, lead
 from opsconsole.cluster.sync import plan, start
@@ -27,6 +28,18 @@ from opsconsole.workloads.cache import RedisSink
 
 log = logging.getLogger("opsconsole.cluster_sync")
 LEASE_NAME = "opsconsole-sync"
+
+
+def _client(cfg: ClusterConfig, pool_size: int, stop: threading.Event) -> ApiClient | None:
+    """The API client, once a configuration exists: in the demo the sandbox writes its
+    kubeconfig a moment after this process starts."""
+    while not stop.is_set():
+        try:
+            return api_client(cfg, pool_size=pool_size)
+        except ClusterUnreachable as exc:
+            log.warning("%s; trying again in 2 s", exc)
+            stop.wait(2)
+    return None
 
 
 class Command(BaseCommand):
@@ -46,7 +59,6 @@ class Command(BaseCommand):
             context=settings.OPSCONSOLE_KUBE_CONTEXT,
             timeout=settings.OPSCONSOLE_KUBE_TIMEOUT,
         )
-        api = api_client(cfg, pool_size=len(KINDS) * len(namespaces) + 4)
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -55,6 +67,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        api = _client(cfg, len(KINDS) * len(namespaces) + 4, stop)
+        if api is None:
+            return
         sink = RedisSink()
         elector = LeaseElector(api, namespaces[0], LEASE_NAME, options["identity"])
         log.info(
