@@ -322,8 +322,8 @@ OPSCONSOLE_CACHE_REDIS_URL = env.string("OPSCONSOLE_CACHE_REDIS_URL") or REDIS_U
 # per namespace: fewer watches when many namespaces are allowed; needs a ClusterRole.
 OPSCONSOLE_SYNC_CLUSTER_WIDE = env.boolean("OPSCONSOLE_SYNC_CLUSTER_WIDE", default=False)
 # Pages say the data is old (and how old) once the sync has not heard from the API server
-# for this long.
-OPSCONSOLE_SYNC_STALE_SECONDS = env.integer("OPSCONSOLE_SYNC_STALE_SECONDS", 30)
+# for this long; it hears at least once a minute (each watch ends and is renewed).
+OPSCONSOLE_SYNC_STALE_SECONDS = env.integer("OPSCONSOLE_SYNC_STALE_SECONDS", 90)
 PROMETHEUS_URL = env.string("PROMETHEUS_URL")
 ALERTMANAGER_URL = env.string("ALERTMANAGER_URL")
 

@@ -25,25 +25,51 @@ COMMON_SORTS: dict[str, str] = {
     "status": "str",
 }
 SORT_KEYS: dict[str, dict[str, str]] = {
-    "deployments": {"desired": "num", "ready": "num", "available": "num", "updated": "num"},
-    "statefulsets": {"desired": "num", "ready": "num"},
-    "daemonsets": {"desired": "num", "ready": "num", "available": "num", "updated": "num"},
-    "replicasets": {"desired": "num", "ready": "num", "revision": "num"},
+    "deployments": {
+        "desired": "num", "ready": "num", "available": "num", "updated": "num",
+        "revision": "num", "images": "str",
+    },
+    "statefulsets": {"desired": "num", "ready": "num", "images": "str"},
+    "daemonsets": {
+        "desired": "num", "current": "num", "ready": "num", "available": "num", "updated": "num",
+    },
+    "replicasets": {
+        "desired": "num", "current": "num", "ready": "num", "revision": "num", "images": "str",
+    },
     "pods": {"ready_count": "num", "restarts": "num", "node": "str", "ip": "str"},
     "jobs": {"succeeded": "num", "duration": "num"},
-    "cronjobs": {"schedule": "str", "active": "num", "last_schedule": "num"},
-    "services": {"type": "str", "cluster_ip": "str"},
-    "ingresses": {"class_name": "str"},
-    "horizontalpodautoscalers": {"target": "str", "min": "num", "max": "num", "current": "num"},
-    "persistentvolumeclaims": {"capacity_bytes": "num", "storage_class": "str"},
+    "cronjobs": {"schedule": "str", "suspend": "str", "active": "num", "last_schedule": "num"},
+    "services": {
+        "type": "str", "cluster_ip": "str", "external_ip": "str", "ports": "str", "selector": "str",
+    },
+    "ingresses": {"class_name": "str", "hosts": "str", "address": "str", "ports": "str"},
+    "horizontalpodautoscalers": {
+        "target": "str", "metrics": "str", "min": "num", "max": "num", "current": "num",
+    },
+    "persistentvolumeclaims": {
+        "volume": "str", "capacity_bytes": "num", "access_modes": "str", "storage_class": "str",
+    },
     "configmaps": {"keys": "num"},
-    "events": {"type": "str", "reason": "str", "object": "str", "count": "num", "last_seen": "num"},
-    "nodes": {"roles": "str", "version": "str", "cpu": "num", "memory": "num", "gpu": "num"},
-}
+    "events": {
+        "type": "str", "reason": "str", "object": "str", "count": "num", "last_seen": "num",
+        "message": "str",
+    },
+    "nodes": {
+        "roles": "str", "version": "str", "internal_ip": "str", "cpu": "num", "memory": "num",
+        "gpu": "num", "taints": "str",
+    },
+}  # fmt: skip
 
 
 def sort_keys(plural: str) -> dict[str, str]:
     return {**COMMON_SORTS, **SORT_KEYS.get(plural, {})}
+
+
+def sort_text(value: Any) -> str:
+    """How a text column sorts: lists by their items joined, as the page prints them."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def epoch(stamp: str | None) -> float:

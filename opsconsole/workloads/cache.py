@@ -34,7 +34,7 @@ from typing import Any
 import redis
 from django.conf import settings
 
-from opsconsole.cluster.rows import Row, sort_keys
+from opsconsole.cluster.rows import Row, sort_keys, sort_text
 
 PREFIX = "oc"
 ALL = "_all"
@@ -81,9 +81,13 @@ def _entries(kind: str, row: Row) -> set[Entry]:
             value = row.get(column)
             key = _k("z", kind, scope, column)
             if typ == "num":
-                out.add(("z", key, uid, float(value or 0)))
+                try:
+                    score = float(value or 0)
+                except (TypeError, ValueError):  # e.g. a revision annotation that is no number
+                    score = 0.0
+                out.add(("z", key, uid, score))
             else:
-                out.add(("z", key, _str_member(value if value is not None else "", uid), 0))
+                out.add(("z", key, _str_member(sort_text(value), uid), 0))
         status = str(row.get("status", ""))
         out.add(("s", _k("st", kind, scope, status), uid, 0))
         for label, value in (row.get("labels") or {}).items():
@@ -132,11 +136,8 @@ class RedisSink:
             if len(batch) >= _CHUNK:
                 self._write(plural, batch, [])
                 batch = []
-        gone = [
-            json.loads(known[uid])
-            for uid in existing | set(known)
-            if uid not in seen and uid in known
-        ]
+        with self._lock:  # other namespaces' threads write to `known` meanwhile
+            gone = [json.loads(text) for uid, text in known.items() if uid not in seen]
         if scope is not None:
             gone = [r for r in gone if r["namespace"] == scope]
         self._write(plural, batch, gone)

@@ -65,7 +65,15 @@ def empty_cache() -> Iterator[None]:
 
 @pytest.fixture
 def synced(fresh_sandbox: SandboxHandle, empty_cache: None) -> Iterator[SyncRun]:
-    """The seeded trading system, listed and watched into the cache."""
+    """The seeded trading system, listed and watched into the cache, once its pods are up
+    (a fresh cluster's Deployments are Degraded for a second or so)."""
     run = run_sync(fresh_sandbox, [NAMESPACE])
+    rows = cache.Cache()
+    fresh_sandbox.wait_for(
+        lambda: (
+            set(rows.counts("deployments", NAMESPACE)) == {"Healthy"}
+            and set(rows.counts("statefulsets", NAMESPACE)) == {"Healthy"}
+        )
+    )
     yield run
     run.halt()

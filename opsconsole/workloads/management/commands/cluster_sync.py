@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -87,8 +88,11 @@ class Command(BaseCommand):
             log.info("syncing %d collections", len(syncs))
 
             def finish() -> None:
+                # A thread blocked on a quiet watch notices at its next line; it writes
+                # nothing more either way, and the threads are daemons.
+                deadline = time.monotonic() + 3
                 for thread in threads:
-                    thread.join(timeout=1)
+                    thread.join(timeout=max(0.0, deadline - time.monotonic()))
                 log.info("stopped syncing")
 
             return finish
