@@ -148,10 +148,22 @@ class RedisSink:
         return len(seen)
 
     def upsert(self, plural: str, row: Row) -> None:
+        self._recall(plural, row["uid"])
         self._write(plural, [row], [])
 
     def delete(self, plural: str, row: Row) -> None:
+        self._recall(plural, row["uid"])
         self._write(plural, [], [row])
+
+    def _recall(self, plural: str, uid: str) -> None:
+        """A row this process has not seen (another process wrote it) is read back first,
+        so its old index entries go; after a LIST this never reaches Redis."""
+        with self._lock:
+            known = self._rows.setdefault(plural, {})
+            if uid not in known:
+                text = self.redis.get(_k("row", plural, uid))
+                if text is not None:
+                    known[uid] = str(text)
 
     def touch(self, plural: str, scope: str | None, force: bool = False) -> None:
         """Record that the server answered; at most once a second per scope."""
@@ -247,62 +259,162 @@ class RedisSink:
 
 # -- reading ------------------------------------------------------------------------------
 
-# Walks one sort index in order and keeps the members that pass every filter. KEYS[1] is the
-# sort index, KEYS[2] the name index (for q); ARGV: text index?, descending?, offset, count,
-# q, then groups "+"|"-", n, n set keys: a "+" group keeps members of the union of its sets,
-# a "-" group drops them. Returns {total, uid…}.
+# Filters and sorts one scope's rows inside Redis. KEYS[1] is the sort index, KEYS[2] the name
+# index (for q). ARGV: text index?, descending?, offset, count, q, row key prefix, the sort
+# column's row field, then groups "+"|"-", n, n set keys: a "+" group keeps members of the
+# union of its sets, a "-" group drops them. Returns {total, uid…}.
+# Two ways: when a "+" group is small next to the index (status=Pending, a rare label), sort
+# just its members (by ZSCORE, or by the row's field for text columns); otherwise walk the
+# sort index in order, in chunks, keeping what passes.
 _FILTER_LUA = """
 local is_text = ARGV[1] == '1'
 local desc = ARGV[2] == '1'
 local offset = tonumber(ARGV[3])
 local count = tonumber(ARGV[4])
 local q = ARGV[5]
+local row_prefix = ARGV[6]
+local field = ARGV[7]
 local groups = {}
-local i = 6
+local i = 8
 while i <= #ARGV do
-  local sign = ARGV[i]
   local n = tonumber(ARGV[i + 1])
-  local set = {}
-  for j = 1, n do
-    for _, m in ipairs(redis.call('SMEMBERS', ARGV[i + 1 + j])) do set[m] = true end
-  end
-  groups[#groups + 1] = {sign == '+', set}
+  local keys = {}
+  for j = 1, n do keys[j] = ARGV[i + 1 + j] end
+  groups[#groups + 1] = {positive = ARGV[i] == '+', keys = keys}
   i = i + 2 + n
 end
-local named = nil
-if q ~= '' then
-  named = {}
-  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local cut = string.find(m, '\\0', 1, true)
-    if string.find(string.sub(m, 1, cut - 1), q, 1, true) then
-      named[string.sub(m, cut + 1)] = true
+local function load(g)
+  if g.set == nil then
+    g.set = {}
+    for _, key in ipairs(g.keys) do
+      for _, m in ipairs(redis.call('SMEMBERS', key)) do g.set[m] = true end
     end
   end
+  return g.set
 end
-local members
-if desc then
-  members = redis.call('ZRANGE', KEYS[1], 0, -1, 'REV')
-else
-  members = redis.call('ZRANGE', KEYS[1], 0, -1)
+local function passes(uid)
+  for _, g in ipairs(groups) do
+    if (load(g)[uid] == true) ~= g.positive then return false end
+  end
+  return true
+end
+local function slice(list, total)
+  local out = {total}
+  for k = offset + 1, math.min(offset + count, #list) do out[#out + 1] = list[k] end
+  return out
+end
+
+-- A status word's sets, or one label key's value sets, are disjoint: when their sizes add up
+-- to the whole index the group keeps everything and is skipped (status=Running when all run).
+local indexed = redis.call('ZCARD', KEYS[1])
+local best, best_size = nil, nil
+local kept = {}
+for _, g in ipairs(groups) do
+  local size = 0
+  if g.positive then
+    for _, key in ipairs(g.keys) do size = size + redis.call('SCARD', key) end
+    if best_size == nil or size < best_size then best, best_size = g, size end
+  end
+  if not (g.positive and size >= indexed) then kept[#kept + 1] = g end
+end
+groups = kept
+if q == '' and #groups == 0 then
+  local out = {indexed}
+  local page
+  if desc then
+    page = redis.call('ZRANGE', KEYS[1], offset, offset + count - 1, 'REV')
+  else
+    page = redis.call('ZRANGE', KEYS[1], offset, offset + count - 1)
+  end
+  for _, m in ipairs(page) do
+    if is_text then m = string.sub(m, string.find(m, '\\0', 1, true) + 1) end
+    out[#out + 1] = m
+  end
+  return out
+end
+if q == '' and best ~= nil and best_size <= 2000 and best_size * 4 < indexed then
+  local items = {}
+  for uid, _ in pairs(load(best)) do
+    if passes(uid) then
+      local key
+      if is_text then
+        local row = redis.call('GET', row_prefix .. uid)
+        local v = ''
+        if row then
+          v = cjson.decode(row)[field]
+          if type(v) == 'table' then v = table.concat(v, ', ')
+          elseif v == true then v = 'True' elseif v == false then v = 'False'
+          elseif v == nil or v == cjson.null then v = '' else v = tostring(v) end
+        end
+        key = v .. '\\0' .. uid
+      else
+        key = tonumber(redis.call('ZSCORE', KEYS[1], uid)) or 0
+      end
+      items[#items + 1] = {key, uid}
+    end
+  end
+  table.sort(items, function(a, b)
+    if a[1] == b[1] then
+      if desc then return a[2] > b[2] end
+      return a[2] < b[2]
+    end
+    if desc then return a[1] > b[1] end
+    return a[1] < b[1]
+  end)
+  local uids = {}
+  for k, item in ipairs(items) do uids[k] = item[2] end
+  return slice(uids, #uids)
+end
+
+local named = nil
+local inline_q = q ~= '' and KEYS[1] == KEYS[2]
+if q ~= '' and not inline_q then
+  named = {}
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if string.find(m, q, 1, true) then
+      local cut = string.find(m, '\\0', 1, true)
+      if string.find(string.sub(m, 1, cut - 1), q, 1, true) then
+        named[string.sub(m, cut + 1)] = true
+      end
+    end
+  end
 end
 local total = 0
 local out = {0}
-for _, m in ipairs(members) do
-  local uid = m
-  if is_text then
-    local cut = string.find(m, '\\0', 1, true)
-    uid = string.sub(m, cut + 1)
+local step = 5000
+for start = 0, indexed - 1, step do
+  local members
+  if desc then
+    members = redis.call('ZRANGE', KEYS[1], start, start + step - 1, 'REV')
+  else
+    members = redis.call('ZRANGE', KEYS[1], start, start + step - 1)
   end
-  local keep = (named == nil) or named[uid]
-  if keep then
-    for _, g in ipairs(groups) do
-      local inside = g[2][uid] == true
-      if inside ~= g[1] then keep = false break end
+  for _, m in ipairs(members) do
+    local keep = true
+    local hit = nil
+    if inline_q then
+      -- Most names miss: look for q in the whole member first, then make sure the hit
+      -- lies in the name and not in the uid after the NUL.
+      hit = string.find(m, q, 1, true)
+      keep = hit ~= nil
     end
-  end
-  if keep then
-    if total >= offset and total < offset + count then out[#out + 1] = uid end
-    total = total + 1
+    if keep then
+      local uid = m
+      if is_text then
+        local cut = string.find(m, '\\0', 1, true)
+        uid = string.sub(m, cut + 1)
+        if hit ~= nil and hit + #q - 1 >= cut then
+          local name = string.sub(m, 1, cut - 1)
+          keep = string.find(name, q, 1, true) ~= nil
+        end
+      end
+      if keep and named ~= nil and not named[uid] then keep = false end
+      if keep and not passes(uid) then keep = false end
+      if keep then
+        if total >= offset and total < offset + count then out[#out + 1] = uid end
+        total = total + 1
+      end
+    end
   end
 end
 out[1] = total
@@ -416,6 +528,8 @@ class Cache:
                     offset,
                     per_page,
                     q.strip().lower(),
+                    _k("row", kind, ""),
+                    sort,
                     *args,
                 ],
             )

@@ -18,7 +18,10 @@ _KIND_NAMES = {
 }
 CALM = {"Healthy", "ScaledDown"}  # shown only up to HEALTHY_SHOWN; the rest always
 DEGRADED = {"Degraded", "Stalled"}  # fewer pods available than desired, or a stuck rollout
-HEALTHY_SHOWN = 25  # per namespace and kind; the trouble is always shown in full (up to 200)
+# Healthy services shown across all namespaces, in their order (the first is the trading
+# system's own): the page stays the same size however big the cluster. The rest are counted,
+# with a link to their list; trouble is always shown (up to 200 per namespace and kind).
+HEALTHY_SHOWN = 30
 PENDING_SHOWN = 20
 WARNINGS_SHOWN = 10
 
@@ -63,40 +66,46 @@ class Overview:
     warnings: int = 0
 
 
-def _workloads(cache: Cache, ns: NamespaceOverview) -> tuple[int, int]:
-    """Fills ns.workloads; (how many services, how many not healthy)."""
+def _workloads(cache: Cache, ns: NamespaceOverview, budget: int) -> tuple[int, int, int]:
+    """Fills ns.workloads with its trouble and up to `budget` healthy services; (how many
+    services, how many degraded, how many healthy shown)."""
     restarts = cache.restarts(ns.namespace)
     hpas = {row["target"]: row for row in cache.all_rows("horizontalpodautoscalers", ns.namespace)}
-    services = degraded = 0
+    services = degraded = shown = 0
     for plural in WORKLOAD_KINDS:
         counts = cache.counts(plural, ns.namespace)
         total = sum(counts.values())
-        troubled = sum(n for word, n in counts.items() if word not in CALM)
+        calm = sum(n for word, n in counts.items() if word in CALM)
         services += total
         degraded += sum(n for word, n in counts.items() if word in DEGRADED)
-        if total <= HEALTHY_SHOWN + troubled:
+        if calm <= budget - shown:
             rows = cache.all_rows(plural, ns.namespace)
         else:
             rows = [
                 r for word in counts if word not in CALM
                 for r in cache.status_rows(plural, ns.namespace, word, 200)
             ]  # fmt: skip
-            rows += cache.page(plural, ns.namespace, status="Healthy", per_page=HEALTHY_SHOWN).rows
-            ns.hidden_healthy += total - len(rows)
+            if budget > shown:
+                page = cache.page(plural, ns.namespace, status="Healthy", per_page=budget - shown)
+                rows += page.rows
+        shown += sum(1 for r in rows if r["status"] in CALM)
+        ns.hidden_healthy += total - len(rows)
         for row in rows:
             key = f"{_KIND_NAMES[plural]}/{row['name']}"
             ns.workloads.append(Workload(plural, row, restarts.get(key, 0), hpas.get(key)))
     ns.workloads.sort(key=lambda w: (not w.trouble, w.row["status"] in CALM, w.row["name"]))
-    return services, degraded
+    return services, degraded, shown
 
 
 def build(namespaces: list[str]) -> Overview:
     cache = Cache()
     state = data_state(cache, *WORKLOAD_KINDS, "pods", "events", "nodes")
     overview = Overview([], [], state)
+    budget = HEALTHY_SHOWN
     for name in namespaces:
         ns = NamespaceOverview(name)
-        services, degraded = _workloads(cache, ns)
+        services, degraded, shown = _workloads(cache, ns, budget)
+        budget -= shown
         ns.pending_total = cache.counts("pods", name).get("Pending", 0)
         ns.pending = cache.status_rows("pods", name, "Pending", PENDING_SHOWN)
         warnings = cache.page(

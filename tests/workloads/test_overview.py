@@ -127,3 +127,22 @@ def test_an_unreachable_cache_is_a_banner_not_a_500(viewer: User, settings: obje
             assert "The console's cache does not answer" in response.content.decode()
     finally:
         cache.connection.cache_clear()
+
+
+def test_healthy_services_past_the_budget_are_counted(
+    synced: SyncRun, viewer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsconsole.workloads import overview
+
+    monkeypatch.setattr(overview, "HEALTHY_SHOWN", 5)
+    html = signed_in(viewer).get("/").content.decode()
+    assert (
+        len(
+            re.findall(
+                r'<td class="name"><a href="/ns/trading-system/(?:deployments|statefulsets)/', html
+            )
+        )
+        == 5
+    )
+    assert "And 10 more healthy services" in html
+    assert re.search(r"<span>15 services</span>", html)
