@@ -96,6 +96,21 @@ def test_pages_of_fifty(synced: SyncRun, viewer: User) -> None:
     assert not set(names(first)) & set(names(second))
     assert "page 1 of" in first
     assert "Next →" in first
+    assert f'href="/ns/{NAMESPACE}/events/?page=2"' in first  # a real link beside hx-get
+    assert f'hx-get="/ns/{NAMESPACE}/events/?page=2"' in first
+
+
+def test_links_keep_the_query_and_sort_toggles(synced: SyncRun, viewer: User) -> None:
+    web = signed_in(viewer)
+    html = web.get(f"/ns/{NAMESPACE}/pods/?q=trading&sort=restarts").content.decode()
+    # the Restarts header is sorted ascending: its link sorts descending, keeping q
+    assert f'href="/ns/{NAMESPACE}/pods/?q=trading&amp;sort=-restarts"' in html
+    assert 'aria-sort="ascending"' in html
+    # a search for the word "name" is kept, though "name" is the default sort
+    html = web.get(f"/ns/{NAMESPACE}/pods/?q=name").content.decode()
+    assert f'hx-get="/ns/{NAMESPACE}/pods/?q=name"' in html
+    nodes = signed_in(viewer).get("/cluster/nodes/").content.decode()
+    assert f'href="/ns/{NAMESPACE}/pods/"' in nodes  # the kinds bar leads back to a namespace
 
 
 def test_unknown_resources_and_namespaces_are_404(synced: SyncRun, viewer: User) -> None:

@@ -61,7 +61,8 @@ class Query:
             "page": self.page,
         }
         values.update(changes)
-        kept = {k: v for k, v in values.items() if v not in ("", None, 1, "name")}
+        defaults = {"sort": "name", "page": 1}
+        kept = {k: v for k, v in values.items() if v not in ("", None) and v != defaults.get(k)}
         return f"{path}?{urlencode(kept)}" if kept else path
 
 
@@ -129,6 +130,7 @@ def _list(request: HtmxHttpRequest, kind: Kind, namespace: str) -> HttpResponse:
         "kind": kind,
         "kinds": [k for k in KINDS if k.namespaced],
         "list_namespace": namespace,
+        "nav_namespace": namespace if kind.namespaced else settings.OPSCONSOLE_NAMESPACES[0],
         "query": query,
         "page": page,
         "headers": _headers(query, request.path, columns),
