@@ -23,6 +23,8 @@ from opsconsole.sandbox import (
     schema,
     subresources,
     tables,
+    tokens,
+    validation,
     watching,
 )
 from opsconsole.sandbox.httputil import (
@@ -143,6 +145,8 @@ class Api:
             return await subresources.logs(self, request, t)
         if t.sub == "scale":
             return await subresources.scale(self, request, t)
+        if t.sub == "token":
+            return await tokens.create_token(self, request, t)
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):
@@ -185,29 +189,11 @@ class Api:
             raise errors.bad_request(f"the request body is not valid: {exc}") from None
 
     def _from_protobuf(self, raw: bytes, namespace: str) -> Obj:
-        """kubectl's typed clients send protobuf; see protobuf.py for what is understood."""
-        api_version, kind, meta = protobuf.decode(raw)
-        owner: Obj = next((r for r in meta.get("ownerReferences") or [] if r.get("controller")), {})
-        if kind == "Job" and owner.get("kind") == "CronJob":
-            cronjob = self.store.get(
-                preferred("batch", "cronjobs"),
-                meta.get("namespace") or namespace,
-                owner.get("name", ""),
-            )
-            if cronjob is not None and cronjob["metadata"]["uid"] == owner.get("uid"):
-                meta["namespace"] = meta.get("namespace") or namespace
-                spec = clone(cronjob["spec"].get("jobTemplate", {}).get("spec") or {})
-                return {"apiVersion": api_version, "kind": kind, "metadata": meta, "spec": spec}
-        decoded = protobuf.decode_simple(raw) or protobuf.decode_workload(raw)
-        if decoded is None:
-            raise errors.ApiError(
-                415,
-                "the body of the request was in an unknown format - accepted media types "
-                "include: application/json, application/yaml",
-                "UnsupportedMediaType",
-            )
+        """kubectl's typed clients send protobuf; protobuf.py decodes it by k8s.io/api."""
+        decoded = protobuf.decode(raw)
+        meta = decoded.setdefault("metadata", {})
         if namespace:
-            decoded["metadata"]["namespace"] = decoded["metadata"].get("namespace") or namespace
+            meta["namespace"] = meta.get("namespace") or namespace
         return decoded
 
     def _prepare(self, rt: ResourceType, t: Target, obj: Any, creating: bool) -> Obj:
@@ -254,9 +240,23 @@ class Api:
             if rt.kind == "Job":
                 meta["uid"] = str(uuid.uuid4())  # the defaulted selector needs it
                 defaults.job_selector(obj)
+        validation.decode(rt, obj)
         defaults.apply(rt.kind, obj)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
-        schema.validate(rt, obj)
+        if t.sub == "status":  # a status write leaves the spec as it is
+            schema.validate(rt, obj)
+            status_write: Obj = obj
+            return status_write
+        old = (
+            None
+            if creating
+            else self.store.get(storage_type(rt), meta.get("namespace", ""), meta["name"])
+        )
+        try:
+            schema.validate(rt, obj)
+        except errors.ApiError as exc:
+            raise validation.with_schema_errors(rt, obj, old, exc) from None
+        validation.check(rt, obj, old)
         prepared: Obj = obj
         return prepared
 

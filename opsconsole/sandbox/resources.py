@@ -102,7 +102,9 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("pv",),
         subresources=_STATUS,
     ),
-    _rt("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
+    _rt(
+        "", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",), subresources=("token",)
+    ),
     _rt("", "v1", "Event", "events", short_names=("ev",)),
     _rt("", "v1", "ResourceQuota", "resourcequotas", short_names=("quota",), subresources=_STATUS),
     _rt("", "v1", "LimitRange", "limitranges", short_names=("limits",)),
@@ -324,6 +326,13 @@ def resource_list_doc(group: str, version: str) -> Obj | None:
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
             elif sub == "log":
                 sub_entry.update(kind="Pod", verbs=["get"])
+            elif sub == "token":
+                sub_entry.update(
+                    group="authentication.k8s.io",
+                    version="v1",
+                    kind="TokenRequest",
+                    verbs=["create"],
+                )
             resources.append(sub_entry)
     return {
         "kind": "APIResourceList",

@@ -13,5 +13,17 @@ urlpatterns = [
     path("ns/<str:namespace>/<str:resource>/<str:name>/", details.namespaced_detail, name="detail"),
     path("cluster/<str:resource>/<str:name>/", details.cluster_detail, name="cluster_detail"),
     path("ns/<str:namespace>/<str:resource>/<str:name>/yaml/", details.yaml_view, name="yaml"),
+    path("cluster/<str:resource>/<str:name>/yaml/", details.cluster_yaml_view, name="cluster_yaml"),
+    path("ns/<str:namespace>/deployments/<str:name>/diff/", details.revision_diff, name="diff"),
     path("ns/<str:namespace>/pods/<str:name>/logs/", details.pod_logs, name="logs"),
+    path(
+        "ns/<str:namespace>/pods/<str:name>/logs/follow/",
+        details.pod_logs_follow,
+        name="logs_follow",
+    ),
+    path(
+        "ns/<str:namespace>/pods/<str:name>/logs/download/",
+        details.pod_logs_download,
+        name="logs_download",
+    ),
 ]

@@ -15,8 +15,8 @@ from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
 from opsconsole.audit.outcome import Outcome
 from opsconsole.audit.recorder import record
-from tests.audit.conftest import behind_the_apps_back, verify
-from tests.unit.test_production_settings import STRONG_KEY, manage
+from tests.helpers.audit import behind_the_apps_back, verify
+from tests.helpers.settings import STRONG_KEY, manage
 
 
 def _checkpoint() -> None:

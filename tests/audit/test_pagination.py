@@ -13,8 +13,7 @@ from opsconsole.audit.models import AuditEvent
 from opsconsole.audit.outcome import Outcome
 from opsconsole.audit.query import Cursor, filter_events, page_of
 from opsconsole.audit.recorder import record
-from tests.audit.test_list_view import ids_on
-from tests.conftest import signed_in
+from tests.helpers.web import ids_on, signed_in
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from opsconsole.audit.models import AuditEvent
 from opsconsole.audit.outcome import Outcome
 from opsconsole.audit.recorder import record
 from opsconsole.web.http import REQUEST_ID_META
-from tests.audit.conftest import events
+from tests.helpers.audit import events
 
 
 @override_settings(OPSCONSOLE_TRUSTED_PROXIES=1)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from opsconsole.accounts.users import save_user
-from tests.conftest import PASSWORD
+from tests.helpers.web import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"

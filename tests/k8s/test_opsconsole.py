@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.k8s.manifests import Obj, config_map_data, container, get, of_kind, pod_template
+from tests.helpers.manifests import Obj, config_map_data, container, get, of_kind, pod_template
 
 CONSOLE_HOST = "ops.trading-system.local"
 TRADING_HOSTS = {

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 
-from tests.sandbox.helpers import REPO, kubectl
+from tests.helpers.cluster import REPO, kubectl
 
 # The sandbox runs as production's processes never do: without Django settings.
 WITHOUT_DJANGO = {

@@ -2,46 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-STRONG_KEY = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_python("manage.py", *args, **env)
-
-
-def run_python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Python in the repository with a production environment: no key, no hosts, no debug."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "SECRET_KEY",
-            "SECRET_KEY_FILE",
-            "ALLOWED_HOSTS",
-            "DJANGO_DEBUG",
-            "AUDIT_CHECKPOINT_KEY",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests only
-        }
-        and not k.startswith("SECURE_")
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.helpers.settings import STRONG_KEY, manage, run_python
 
 
 def test_it_refuses_to_start_without_a_secret_key() -> None:

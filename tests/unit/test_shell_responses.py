@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.conftest import signed_in
+from tests.helpers.web import signed_in
 
 
 @pytest.mark.parametrize("path", ["/", "/audit/", "/audit/export.csv"])

@@ -16,8 +16,9 @@ from kubernetes import client
 
 from opsconsole.cluster.leader import LEASE_SECONDS, RETRY_SECONDS
 from opsconsole.workloads import cache
-from tests.fixtures.sandbox import REPO, SandboxHandle
-from tests.workloads.conftest import NAMESPACE
+from tests.helpers.cluster import REPO
+from tests.helpers.sandbox import SandboxHandle
+from tests.helpers.sync import NAMESPACE
 
 LEASE = "opsconsole-sync"
 

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from opsconsole.cluster.kinds import KINDS
-from tests.conftest import signed_in
-from tests.fixtures.sandbox import KUBECTL
-from tests.workloads.conftest import NAMESPACE, SyncRun
+from tests.helpers.cluster import KUBECTL
+from tests.helpers.sync import NAMESPACE, SyncRun
+from tests.helpers.web import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import Client
 from kubernetes import client
 
 from opsconsole.workloads import cache
-from tests.conftest import signed_in
-from tests.workloads.conftest import NAMESPACE, SyncRun
+from tests.helpers.sync import NAMESPACE, SyncRun
+from tests.helpers.web import signed_in
 
 pytestmark = pytest.mark.django_db
 PAGES = [

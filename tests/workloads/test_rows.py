@@ -12,7 +12,8 @@ from opsconsole.cluster.kinds import KINDS
 from opsconsole.cluster.rows import pod_status, sort_keys
 from opsconsole.workloads.cache import BadSelector, parse_selector
 from opsconsole.workloads.columns import columns_for
-from tests.fixtures.sandbox import KUBECTL, SandboxHandle
+from tests.helpers.cluster import KUBECTL
+from tests.helpers.sandbox import SandboxHandle
 
 
 @pytest.mark.parametrize("plural", [k.plural for k in KINDS])

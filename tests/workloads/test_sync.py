@@ -12,9 +12,9 @@ from django.test import Client
 from kubernetes import client
 
 from opsconsole.workloads import cache
-from tests.conftest import signed_in
-from tests.fixtures.sandbox import SandboxHandle
-from tests.workloads.conftest import NAMESPACE, SyncRun, run_sync
+from tests.helpers.sandbox import SandboxHandle
+from tests.helpers.sync import NAMESPACE, SyncRun, run_sync
+from tests.helpers.web import signed_in
 
 pytestmark = pytest.mark.django_db
 
