@@ -138,3 +138,8 @@ def test_htmx_gets_the_fragment_only(synced: SyncRun, viewer: User) -> None:
     assert html.lstrip().startswith('<div id="list-body">')
     assert "<html" not in html
     assert len(response.content) <= 40 * 1024
+    assert "HX-Push-Url" not in response  # a poll leaves the address and history alone
+    mine = signed_in(viewer).get(
+        f"/ns/{NAMESPACE}/pods/?q=trading&selector=&status=", headers={"HX-Request": "true"}
+    )
+    assert mine["HX-Push-Url"] == f"/ns/{NAMESPACE}/pods/?q=trading"

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
+from opsconsole.accounts.middleware import POLL_HEADER
 from opsconsole.cluster.kinds import KINDS, Kind, kind_for
 from opsconsole.web.http import HtmxHttpRequest
 from opsconsole.workloads.cache import ALL, CLUSTER, BadSelector, Cache, Page
@@ -142,8 +143,12 @@ def _list(request: HtmxHttpRequest, kind: Kind, namespace: str) -> HttpResponse:
         "next_url": query.url(request.path, page=page.page + 1),
         "self_url": query.url(request.path),
     }
-    template = "workloads/list.html#body" if request.htmx else "workloads/list.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "workloads/list.html", context)
+    response = render(request, "workloads/list.html#body", context)
+    if POLL_HEADER not in request.META:  # the user's own step: the address bar shows it tidy
+        response["HX-Push-Url"] = query.url(request.path)
+    return response
 
 
 @require_GET
