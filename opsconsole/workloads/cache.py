@@ -260,9 +260,9 @@ class RedisSink:
 # -- reading ------------------------------------------------------------------------------
 
 # Filters and sorts one scope's rows inside Redis. KEYS[1] is the sort index, KEYS[2] the name
-# index (for q). ARGV: text index?, descending?, offset, count, q, row key prefix, the sort
-# column's row field, then groups "+"|"-", n, n set keys: a "+" group keeps members of the
-# union of its sets, a "-" group drops them. Returns {total, uid…}.
+# index (for q), KEYS[3] the scope's ids. ARGV: text index?, descending?, offset, count, q,
+# row key prefix, the sort column's row field, then groups "+"|"-", n, n set keys: a "+"
+# group keeps members of the union of its sets, a "-" group drops them. Returns {total, uid…}.
 # Two ways: when a "+" group is small next to the index (status=Pending, a rare label), sort
 # just its members (by ZSCORE, or by the row's field for text columns); otherwise walk the
 # sort index in order, in chunks, keeping what passes.
@@ -306,16 +306,27 @@ end
 
 -- A status word's sets, or one label key's value sets, are disjoint: when their sizes add up
 -- to the whole index the group keeps everything and is skipped (status=Running when all run).
+-- A group holding most rows is turned around: its complement (SDIFF against the scope's
+-- ids, KEYS[3]) is small, so "synthetic=true" keeps all but the few without it.
 local indexed = redis.call('ZCARD', KEYS[1])
 local best, best_size = nil, nil
 local kept = {}
 for _, g in ipairs(groups) do
   local size = 0
-  if g.positive then
-    for _, key in ipairs(g.keys) do size = size + redis.call('SCARD', key) end
-    if best_size == nil or size < best_size then best, best_size = g, size end
+  for _, key in ipairs(g.keys) do size = size + redis.call('SCARD', key) end
+  if g.positive and size >= indexed then
+    size = -1  -- keeps every row: no filter at all
+  elseif size * 2 > indexed then
+    g.set = {}
+    local rest = redis.call('SDIFF', KEYS[3], unpack(g.keys))
+    for _, m in ipairs(rest) do g.set[m] = true end
+    g.positive = not g.positive
+    size = #rest
   end
-  if not (g.positive and size >= indexed) then kept[#kept + 1] = g end
+  if size >= 0 then
+    kept[#kept + 1] = g
+    if g.positive and (best_size == nil or size < best_size) then best, best_size = g, size end
+  end
 end
 groups = kept
 if q == '' and #groups == 0 then
@@ -521,7 +532,7 @@ class Cache:
         else:
             args = self._filter_args(kind, scope, requirements, status)
             answer = self._filter(
-                keys=[index, _k("z", kind, scope, "name")],
+                keys=[index, _k("z", kind, scope, "name"), _k("ids", kind, scope)],
                 args=[
                     "1" if is_text else "0",
                     "1" if descending else "0",
