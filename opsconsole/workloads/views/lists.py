@@ -22,6 +22,7 @@ from opsconsole.web.http import HtmxHttpRequest
 from opsconsole.workloads.cache import ALL, CLUSTER, BadSelector, Cache, Page
 from opsconsole.workloads.columns import Column, columns_for, sortable
 from opsconsole.workloads.freshness import DataState, data_state
+from opsconsole.workloads.live import not_found_page
 
 log = logging.getLogger(__name__)
 # Kinds the console holds no right to read: their address says so instead of a 404.
@@ -152,6 +153,7 @@ def _list(request: HtmxHttpRequest, kind: Kind, namespace: str) -> HttpResponse:
 
 
 @require_GET
+@not_found_page
 def namespaced_list(request: HtmxHttpRequest, namespace: str, resource: str) -> HttpResponse:
     kind = kind_for(resource)
     if kind is not None and not kind.namespaced:
@@ -169,6 +171,7 @@ def namespaced_list(request: HtmxHttpRequest, namespace: str, resource: str) -> 
 
 
 @require_GET
+@not_found_page
 def cluster_list(request: HtmxHttpRequest, resource: str) -> HttpResponse:
     kind = _kind_or_404(resource, namespaced=False)
     if kind.plural != resource:
