@@ -117,14 +117,16 @@ def test_unknown_resources_and_namespaces_are_404(synced: SyncRun, viewer: User)
     client = signed_in(viewer)
     response = client.get(f"/ns/{NAMESPACE}/widgets/")
     assert response.status_code == 404
-    assert "No such resource: &#x27;widgets&#x27;" in response.content.decode()
+    assert "The console shows no kind called &quot;widgets&quot;." in response.content.decode()
     other = client.get("/ns/kube-system/pods/")
     assert other.status_code == 404
-    assert "The console does not show namespace &#x27;kube-system&#x27;" in other.content.decode()
+    assert (
+        "Namespace &quot;kube-system&quot; is not one this console shows." in other.content.decode()
+    )
     assert client.get("/cluster/pods/").status_code == 404
     secrets = client.get(f"/ns/{NAMESPACE}/secrets/")
     assert secrets.status_code == 404
-    assert "The console holds no right to read Secrets" in secrets.content.decode()
+    assert "the console holds no right to read them" in secrets.content.decode()
 
 
 def test_short_names_land_on_the_plural(synced: SyncRun, viewer: User) -> None:

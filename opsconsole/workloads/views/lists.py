@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -22,11 +22,9 @@ from opsconsole.web.http import HtmxHttpRequest
 from opsconsole.workloads.cache import ALL, CLUSTER, BadSelector, Cache, Page
 from opsconsole.workloads.columns import Column, columns_for, sortable
 from opsconsole.workloads.freshness import DataState, data_state
-from opsconsole.workloads.live import not_found_page
+from opsconsole.workloads.live import kind_or_404, namespace_or_404, not_found_page
 
 log = logging.getLogger(__name__)
-# Kinds the console holds no right to read: their address says so instead of a 404.
-UNREADABLE = {"secrets": "Secrets", "secret": "Secrets"}
 PER_PAGE = 50
 
 
@@ -73,22 +71,6 @@ class Header:
     column: Column
     url: str
     active: str  # "", "ascending" or "descending"
-
-
-def _kind_or_404(resource: str, namespaced: bool) -> Kind:
-    kind = kind_for(resource)
-    if resource in UNREADABLE:
-        raise Http404(
-            f"The console holds no right to read {UNREADABLE[resource]}: a pod's page shows "
-            "which Secrets it references, by name."
-        )
-    if kind is None or kind.namespaced != namespaced:
-        raise Http404(f"No such resource: {resource!r}. The console shows {_plurals()}.")
-    return kind
-
-
-def _plurals() -> str:
-    return ", ".join(k.plural for k in KINDS)
 
 
 def _headers(query: Query, path: str, columns: list[Column]) -> list[Header]:
@@ -158,22 +140,19 @@ def namespaced_list(request: HtmxHttpRequest, namespace: str, resource: str) -> 
     kind = kind_for(resource)
     if kind is not None and not kind.namespaced:
         return redirect(reverse("workloads:cluster_list", args=[kind.plural]))
-    kind = _kind_or_404(resource, namespaced=True)
+    kind = kind_or_404(resource, namespaced=True)  # Secrets: a 404 that says why
     if kind.plural != resource:  # a kubectl short name: land on the canonical address
         url = reverse("workloads:list", args=[namespace, kind.plural])
         return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
-    if namespace != ALL and namespace not in settings.OPSCONSOLE_NAMESPACES:
-        raise Http404(
-            f"The console does not show namespace {namespace!r}; it may show "
-            f"{', '.join(settings.OPSCONSOLE_NAMESPACES)}."
-        )
+    if namespace != ALL:
+        namespace_or_404(namespace)
     return _list(request, kind, namespace)
 
 
 @require_GET
 @not_found_page
 def cluster_list(request: HtmxHttpRequest, resource: str) -> HttpResponse:
-    kind = _kind_or_404(resource, namespaced=False)
+    kind = kind_or_404(resource, namespaced=False)
     if kind.plural != resource:
         return redirect(reverse("workloads:cluster_list", args=[kind.plural]))
     return _list(request, kind, CLUSTER)
