@@ -316,6 +316,14 @@ OPSCONSOLE_NAMESPACES = env.string_list("OPSCONSOLE_NAMESPACES", "trading-system
 KUBECONFIG = env.string("KUBECONFIG")
 OPSCONSOLE_KUBE_CONTEXT = env.string("OPSCONSOLE_KUBE_CONTEXT")
 OPSCONSOLE_KUBE_TIMEOUT = float(env.integer("OPSCONSOLE_KUBE_TIMEOUT", 5))
+# The cluster state cache (rows kept by `manage.py cluster_sync`); REDIS_URL unless set.
+OPSCONSOLE_CACHE_REDIS_URL = env.string("OPSCONSOLE_CACHE_REDIS_URL") or REDIS_URL
+# One LIST/WATCH per kind across the cluster, kept to OPSCONSOLE_NAMESPACES, instead of one
+# per namespace: fewer watches when many namespaces are allowed; needs a ClusterRole.
+OPSCONSOLE_SYNC_CLUSTER_WIDE = env.boolean("OPSCONSOLE_SYNC_CLUSTER_WIDE", default=False)
+# Pages say the data is old (and how old) once the sync has not heard from the API server
+# for this long; it hears at least once a minute (each watch ends and is renewed).
+OPSCONSOLE_SYNC_STALE_SECONDS = env.integer("OPSCONSOLE_SYNC_STALE_SECONDS", 90)
 PROMETHEUS_URL = env.string("PROMETHEUS_URL")
 ALERTMANAGER_URL = env.string("ALERTMANAGER_URL")
 

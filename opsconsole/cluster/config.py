@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from kubernetes import client, config
 
 from opsconsole.cluster.errors import ClusterUnreachable
+
+# Apps hold a client for the gateway's functions without importing `kubernetes` themselves.
+ApiClient: TypeAlias = client.ApiClient
 
 
 @dataclass(frozen=True)
@@ -21,8 +25,11 @@ class ClusterConfig:
         return not self.kubeconfig and "KUBERNETES_SERVICE_HOST" in os.environ
 
 
-def api_client(cfg: ClusterConfig) -> client.ApiClient:
+def api_client(cfg: ClusterConfig, pool_size: int = 0) -> client.ApiClient:
+    """`pool_size`: connections kept per host (the sync holds one open watch per kind)."""
     configuration = client.Configuration()
+    if pool_size:
+        configuration.connection_pool_maxsize = pool_size
     try:
         if cfg.in_cluster:
             config.load_incluster_config(client_configuration=configuration)

@@ -15,8 +15,6 @@ from tests.helpers.browser import sign_in
 from tests.helpers.live_objects import NAMESPACE, Workspace
 from tests.helpers.web import PASSWORD
 
-# The detail pages' fixtures, shared with tests/workloads/ without touching this conftest.
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
 

@@ -33,10 +33,20 @@ def test_each_console_process_runs(name: str, process: tuple[str, list[str]]) ->
 
 
 def test_singletons_never_run_twice() -> None:
-    for name in ["opsconsole-sync", "opsconsole-beat", "opsconsole-redis"]:
+    for name in ["opsconsole-beat", "opsconsole-redis"]:
         spec = get("Deployment", name)["spec"]
         assert spec["replicas"] == 1
         assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
+
+
+def test_the_sync_runs_two_replicas_that_elect_a_leader() -> None:
+    spec = get("Deployment", "opsconsole-sync")["spec"]
+    assert spec["replicas"] == 2
+    # A new pod joins as a standby before an old one stops, so a candidate is always there.
+    assert spec["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    assert pod_template(get("Deployment", "opsconsole-sync"))["spec"]["serviceAccountName"] == (
+        "opsconsole-sync"
+    )
 
 
 def test_the_console_settings() -> None:

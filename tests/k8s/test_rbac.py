@@ -18,6 +18,7 @@ SHOWN = {
     ("apps", "deployments"),
     ("apps", "replicasets"),
     ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
     ("batch", "jobs"),
     ("batch", "cronjobs"),
     ("autoscaling", "horizontalpodautoscalers"),
@@ -74,6 +75,20 @@ def test_the_web_role_only_reads_what_the_console_shows() -> None:
         assert verbs == READ, resource
 
 
+def test_the_sync_role_reads_what_the_console_shows_and_holds_only_its_lease() -> None:
+    role = get("Role", "opsconsole-sync")
+    grants = _grants(role)
+    assert set(grants) == SHOWN | {("coordination.k8s.io", "leases")}
+    for resource in SHOWN:
+        assert grants[resource] == READ, resource
+    lease_rules = [r for r in role["rules"] if r["apiGroups"] == ["coordination.k8s.io"]]
+    # create cannot be limited by name; reading and renewing are, to the sync's own Lease.
+    assert {(tuple(r.get("resourceNames", [])), tuple(r["verbs"])) for r in lease_rules} == {
+        ((), ("create",)),
+        (("opsconsole-sync",), ("get", "update")),
+    }
+
+
 def test_the_worker_role_reads_the_same_and_changes_exactly_what_the_console_changes() -> None:
     grants = _grants(get("Role", "opsconsole-worker"))
     assert set(grants) == SHOWN | set(CHANGES)
@@ -91,6 +106,7 @@ def test_each_console_account_is_bound_to_its_own_role_only() -> None:
     console = {b for b in bindings if b[0].startswith("opsconsole")}
     assert console == {
         ("opsconsole-web", "opsconsole-web"),
+        ("opsconsole-sync", "opsconsole-sync"),
         ("opsconsole-worker", "opsconsole-worker"),
     }
 

@@ -15,8 +15,6 @@ from opsconsole.cluster.logs import LogLine
 from tests.helpers.live_objects import NAMESPACE, Workspace
 from tests.helpers.web import signed_in
 
-# The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-
 STAMP = re.compile(r'<span class="log-time">([^<]+)</span>')
 
 

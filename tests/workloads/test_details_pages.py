@@ -20,8 +20,6 @@ from tests.helpers.live_objects import (
 )
 from tests.helpers.web import signed_in
 
-# The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-
 
 def text(response: object) -> str:
     """The page's visible text, tags dropped and entities decoded, spaces collapsed."""

@@ -12,8 +12,6 @@ from opsconsole.cluster.config import ClusterConfig
 from opsconsole.cluster.kinds import BY_PLURAL
 from tests.helpers.live_objects import NAMESPACE, Workspace
 
-# The detail pages' fixtures, named here so that tests/workloads/ needs no conftest of its own.
-
 
 def cfg(console: Workspace) -> ClusterConfig:
     return ClusterConfig(kubeconfig=str(console.sandbox.kubeconfig), timeout=5)
