@@ -20,7 +20,16 @@ from typing import Any
 
 from aiohttp import web
 
-from opsconsole.sandbox import errors, kubeconfig, metrics, openapi, schema, seed, synthetic
+from opsconsole.sandbox import (
+    apimetrics,
+    errors,
+    kubeconfig,
+    metrics,
+    openapi,
+    schema,
+    seed,
+    synthetic,
+)
 from opsconsole.sandbox.api import Api
 from opsconsole.sandbox.clock import Clock
 from opsconsole.sandbox.controllers import build
@@ -51,6 +60,7 @@ class Sandbox:
         self.store = Store()
         self.clock = Clock(scale=time_scale)
         self.faults = Faults()
+        self.request_metrics = apimetrics.RequestMetrics()
         self.api = Api(self.store)
         self.manager, self.ctx = build(self.store, self.clock)
         self.runner: web.AppRunner | None = None
@@ -67,6 +77,28 @@ class Sandbox:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        labels = None
+        if request.path.startswith(("/api/", "/apis/")):
+            query = {k: request.query.getall(k, []) for k in ("watch", "dryRun")}
+            labels = apimetrics.labels_for(
+                request.method, request.path, query, request.content_type
+            )
+        if labels is None:
+            return await self._serve(request, handler)
+        self.request_metrics.started(labels)
+        started, code = time.perf_counter(), 0
+        try:
+            resp = await self._serve(request, handler)
+            dropped = request.transport is None or request.transport.is_closing()
+            code = 0 if dropped and not resp.prepared else resp.status
+            return resp
+        except web.HTTPException as exc:
+            code = exc.status
+            raise
+        finally:
+            self.request_metrics.finished(labels, code, time.perf_counter() - started)
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if not request.path.startswith("/sandbox"):
                 rule = self.faults.take(request.method, request.path, dict(request.query))
@@ -118,7 +150,7 @@ class Sandbox:
         raise errors.ApiError(404, "the server could not find the requested resource")
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
-        text = metrics.render(self.store)
+        text = metrics.render(self.store) + self.request_metrics.render()
         return web.Response(
             text=text, content_type="text/plain", headers={"X-Content-Type-Options": "nosniff"}
         )
