@@ -32,13 +32,15 @@ from opsconsole.sandbox import (
 )
 from opsconsole.sandbox.api import Api
 from opsconsole.sandbox.clock import Clock
-from opsconsole.sandbox.controllers import build
+from opsconsole.sandbox.controllers import build, nodes
 from opsconsole.sandbox.faults import Faults, apply
 from opsconsole.sandbox.httputil import json_response
 from opsconsole.sandbox.store import Store
 
 log = logging.getLogger("opsconsole.sandbox")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The API server asks etcd to compact every 5 minutes (--etcd-compaction-interval).
+COMPACT_SECONDS = 300.0
 
 
 def check_loopback(host: str) -> str:
@@ -54,7 +56,14 @@ def check_loopback(host: str) -> str:
 
 
 class Sandbox:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 60.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float = 60.0,
+        heartbeat_seconds: float = nodes.HEARTBEAT_SECONDS,
+        compact_seconds: float = COMPACT_SECONDS,
+    ) -> None:
         self.host = check_loopback(host)
         self.port = port
         self.store = Store()
@@ -63,6 +72,9 @@ class Sandbox:
         self.request_metrics = apimetrics.RequestMetrics()
         self.api = Api(self.store)
         self.manager, self.ctx = build(self.store, self.clock)
+        self.manager.periodic.append((heartbeat_seconds, nodes.heartbeat))
+        self._compact_mark = 0
+        self.manager.periodic.append((compact_seconds, self._compact_history))
         self.runner: web.AppRunner | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -181,6 +193,15 @@ class Sandbox:
             rules = [self.faults.add(spec) for spec in specs]
             return json_response({"ids": [r.id for r in rules]}, 201)
         raise errors.method_not_allowed(request.method)
+
+    def _compact_history(self, ctx: Any) -> None:
+        """Compact to the revision of the previous run: history reaches one to two periods back.
+
+        Like the API server's compactor, which compacts etcd to the revision it noted last
+        time, so a client resuming a watch or a paged LIST from before that gets 410 Gone.
+        """
+        self.store.compact_to(self._compact_mark)
+        self._compact_mark = self.store.rv
 
     async def _compact(self, request: web.Request) -> web.StreamResponse:
         self.store.compact()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from opsconsole.sandbox.controllers.base import NODES
-from opsconsole.sandbox.store import Store
+from opsconsole.sandbox.controllers.base import NODES, Context
+from opsconsole.sandbox.resources import preferred
+from opsconsole.sandbox.seed import ensure_namespace
+from opsconsole.sandbox.store import Store, clone, now_iso
 
 Obj = dict[str, Any]
 
@@ -18,6 +22,10 @@ NODE_SPECS: tuple[tuple[str, int, int, int], ...] = (
     ("sandbox-gpu-1", 32, 256, 4),
 )
 GPU_PRODUCT = "NVIDIA-A100-SXM4-40GB"
+LEASES = preferred("coordination.k8s.io", "leases")
+LEASE_NAMESPACE = "kube-node-lease"
+LEASE_SECONDS = 40  # the kubelet's nodeLeaseDurationSeconds default
+HEARTBEAT_SECONDS = 10.0  # the kubelet renews its lease every 10 s (a quarter of 40)
 
 
 def node_object(name: str, cpu: int, mem_gib: int, gpus: int, index: int) -> Obj:
@@ -52,7 +60,14 @@ def node_object(name: str, cpu: int, mem_gib: int, gpus: int, index: int) -> Obj
             "capacity": capacity,
             "allocatable": dict(capacity),
             "conditions": [
-                {"type": t, "status": "False", "reason": r, "message": m}
+                {
+                    "type": t,
+                    "status": "False",
+                    "lastHeartbeatTime": now_iso(),
+                    "lastTransitionTime": now_iso(),
+                    "reason": r,
+                    "message": m,
+                }
                 for t, r, m in (
                     ("MemoryPressure", "KubeletHasSufficientMemory", "ok"),
                     ("DiskPressure", "KubeletHasNoDiskPressure", "ok"),
@@ -63,6 +78,8 @@ def node_object(name: str, cpu: int, mem_gib: int, gpus: int, index: int) -> Obj
                 {
                     "type": "Ready",
                     "status": "True",
+                    "lastHeartbeatTime": now_iso(),
+                    "lastTransitionTime": now_iso(),
                     "reason": "KubeletReady",
                     "message": "kubelet is posting ready status",
                 }
@@ -72,6 +89,10 @@ def node_object(name: str, cpu: int, mem_gib: int, gpus: int, index: int) -> Obj
                 {"type": "Hostname", "address": name},
             ],
             "nodeInfo": {
+                # Required by the typed clients' V1NodeSystemInfo.
+                "machineID": hashlib.md5(name.encode(), usedforsecurity=False).hexdigest(),
+                "systemUUID": str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
+                "bootID": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
                 "kubeletVersion": "v1.37.0",
                 "kubeProxyVersion": "v1.37.0",
                 "osImage": "Sandbox Linux",
@@ -88,6 +109,51 @@ def ensure_nodes(store: Store) -> None:
     for i, (name, cpu, mem, gpus) in enumerate(NODE_SPECS):
         if store.get(NODES, "", name) is None:
             store.create(NODES, node_object(name, cpu, mem, gpus, i))
+
+
+def heartbeat(ctx: Context) -> None:
+    """What each kubelet does every 10 s: renew its Lease and post its conditions.
+
+    Four node writes and four lease writes per period, whatever the number of pods.
+    """
+    store = ctx.store
+    ensure_namespace(store, LEASE_NAMESPACE)
+    now = now_iso()
+    renew = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # a MicroTime
+    for node in list(store.objects(NODES)):
+        name = node["metadata"]["name"]
+        lease = store.get(LEASES, LEASE_NAMESPACE, name)
+        if lease is None:
+            ctx.create(
+                LEASES,
+                {
+                    "metadata": {
+                        "name": name,
+                        "namespace": LEASE_NAMESPACE,
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "v1",
+                                "kind": "Node",
+                                "name": name,
+                                "uid": node["metadata"]["uid"],
+                            }
+                        ],
+                    },
+                    "spec": {
+                        "holderIdentity": name,
+                        "leaseDurationSeconds": LEASE_SECONDS,
+                        "renewTime": renew,
+                    },
+                },
+            )
+        else:
+            renewed = clone(lease)
+            renewed["spec"]["renewTime"] = renew
+            ctx.write(LEASES, renewed)
+        fresh = clone(node)
+        for cond in fresh.get("status", {}).get("conditions") or []:
+            cond["lastHeartbeatTime"] = now
+        ctx.write(NODES, fresh)
 
 
 def _tolerates(pod_spec: Obj, taint: Obj) -> bool:
