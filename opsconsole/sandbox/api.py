@@ -143,6 +143,8 @@ class Api:
             return await subresources.logs(self, request, t)
         if t.sub == "scale":
             return await subresources.scale(self, request, t)
+        if t.sub in ("exec", "attach", "portforward"):
+            return await subresources.connect(self, request, t)
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):

@@ -8,6 +8,12 @@ from typing import Any
 Obj = dict[str, Any]
 
 READ_VERBS = ("get", "list", "watch")
+# The streaming subresources of pods and the option kinds discovery names for them.
+CONNECT_KINDS = {
+    "exec": "PodExecOptions",
+    "attach": "PodAttachOptions",
+    "portforward": "PodPortForwardOptions",
+}
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -70,7 +76,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "Pod",
         "pods",
         short_names=("po",),
-        subresources=("status", "log"),
+        subresources=("status", "log", "exec", "attach", "portforward", "eviction"),
         categories=_ALL,
     ),
     _rt(
@@ -324,6 +330,10 @@ def resource_list_doc(group: str, version: str) -> Obj | None:
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
             elif sub == "log":
                 sub_entry.update(kind="Pod", verbs=["get"])
+            elif sub in CONNECT_KINDS:
+                sub_entry.update(kind=CONNECT_KINDS[sub], verbs=["create", "get"])
+            elif sub == "eviction":
+                sub_entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
             resources.append(sub_entry)
     return {
         "kind": "APIResourceList",
