@@ -275,7 +275,9 @@ def _node(o: Obj) -> list[Any]:
     info = o.get("status", {}).get("nodeInfo", {})
     return [
         o["metadata"]["name"],
-        "Ready" if ready else "NotReady",
+        # kubectl's printer: a cordoned node adds SchedulingDisabled to its status.
+        ("Ready" if ready else "NotReady")
+        + (",SchedulingDisabled" if o.get("spec", {}).get("unschedulable") else ""),
         roles or "<none>",
         age(o["metadata"].get("creationTimestamp")),
         info.get("kubeletVersion", ""),

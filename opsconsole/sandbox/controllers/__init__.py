@@ -9,6 +9,7 @@ from opsconsole.sandbox.controllers.base import (
     DAEMONSETS,
     DEPLOYMENTS,
     JOBS,
+    NODES,
     PODS,
     PVCS,
     REPLICASETS,
@@ -17,8 +18,9 @@ from opsconsole.sandbox.controllers.base import (
     Manager,
     controller_of,
 )
-from opsconsole.sandbox.controllers.nodes import ensure_nodes
+from opsconsole.sandbox.controllers.nodes import ensure_nodes, sync_cordon
 from opsconsole.sandbox.controllers.pods import Kubelet
+from opsconsole.sandbox.controllers.scheduling import Tracker
 from opsconsole.sandbox.events import Recorder
 from opsconsole.sandbox.resources import preferred
 from opsconsole.sandbox.store import Change, Store
@@ -47,8 +49,10 @@ def build(store: Store, clock: Clock) -> tuple[Manager, Context]:
     ensure_nodes(store)
     ctx = Context(store, Recorder(store), clock)
     manager = Manager(ctx)
-    kubelet = Kubelet()
+    kubelet = Kubelet(Tracker(store))
+    kubelet.tracker.on_room = lambda pods: kubelet.retry(ctx, pods)
     manager.register(PODS, kubelet.reconcile)
+    manager.register(NODES, sync_cordon)
     manager.register(REPLICASETS, deployments.reconcile_replicaset)
     manager.register(DEPLOYMENTS, deployments.reconcile_deployment)
     manager.register(STATEFULSETS, statefulsets.reconcile_statefulset)
