@@ -16,6 +16,7 @@ from opsconsole.sandbox import (
     convert,
     defaults,
     errors,
+    eviction,
     gc,
     metrics_api,
     patch,
@@ -145,6 +146,8 @@ class Api:
             return await subresources.scale(self, request, t)
         if t.sub in ("exec", "attach", "portforward"):
             return await subresources.connect(self, request, t)
+        if t.sub == "eviction":
+            return await eviction.evict(self, request, t)
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):

@@ -286,6 +286,17 @@ def _node(o: Obj) -> list[Any]:
     ]
 
 
+def _pdb(o: Obj) -> list[Any]:
+    spec = o.get("spec", {})
+    return [
+        o["metadata"]["name"],
+        str(spec["minAvailable"]) if "minAvailable" in spec else "N/A",
+        str(spec["maxUnavailable"]) if "maxUnavailable" in spec else "N/A",
+        o.get("status", {}).get("disruptionsAllowed", 0),
+        age(o["metadata"].get("creationTimestamp")),
+    ]
+
+
 def _ingress(o: Obj) -> list[Any]:
     spec = o.get("spec", {})
     hosts = ",".join(r.get("host", "*") for r in spec.get("rules") or []) or "*"
@@ -332,6 +343,7 @@ _INTS = {
     "Replicas",
     "Data",
     "Count",
+    "Allowed Disruptions",
 }
 
 PRINTERS: dict[str, tuple[list[Column], Callable[[Obj], list[Any]]]] = {
@@ -365,6 +377,7 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[Obj], list[Any]]]] = {
     "Namespace": (_c("Name|Status|Age"), _simple("status.phase")),
     "Node": (_c("Name|Status|Roles|Age|Version", "OS-Image|Container-Runtime"), _node),
     "Ingress": (_c("Name|Class|Hosts|Address|Ports|Age"), _ingress),
+    "PodDisruptionBudget": (_c("Name|Min Available|Max Unavailable|Allowed Disruptions|Age"), _pdb),
     "PersistentVolumeClaim": (
         _c("Name|Status|Volume|Capacity|Access Modes|StorageClass|Age"),
         _pvc,

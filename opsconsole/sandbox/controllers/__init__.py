@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from opsconsole.sandbox.clock import Clock
-from opsconsole.sandbox.controllers import batch, deployments, hpa, namespaces, statefulsets
+from opsconsole.sandbox.controllers import (
+    batch,
+    deployments,
+    disruption,
+    hpa,
+    namespaces,
+    statefulsets,
+)
 from opsconsole.sandbox.controllers.base import (
     CRONJOBS,
     DAEMONSETS,
@@ -63,6 +70,7 @@ def build(store: Store, clock: Clock) -> tuple[Manager, Context]:
     manager.watchers += [_wake_owner, kubelet.on_change]
     cron = batch.CronScheduler()
     manager.periodic += [(0.5, deployments.sweep_deadlines), (0.5, cron.tick), (2.0, hpa.sync_hpas)]
+    manager.periodic.append((1.0, disruption.sync_budgets))
     return manager, ctx
 
 

@@ -122,11 +122,29 @@ def untolerated_taint(spec: Obj, node: Obj) -> Obj | None:
     return None
 
 
+# schedutil.DefaultMilliCPURequest / DefaultMemoryRequest: what scoring assumes for a
+# container that requests nothing, so such pods still spread over the nodes.
+DEFAULT_CPU = 100
+DEFAULT_MEMORY = 200 * 1024 * 1024
+
+
+def non_zero(spec: Obj) -> tuple[int, int]:
+    """cpu (m) and memory the scorer counts: each container's request, or the default."""
+    cpu = memory = 0
+    for c in spec.get("containers") or []:
+        res = c.get("resources") or {}
+        req = {**(res.get("limits") or {}), **(res.get("requests") or {})}
+        cpu += _amount("cpu", req["cpu"]) if "cpu" in req else DEFAULT_CPU
+        memory += _amount("memory", req["memory"]) if "memory" in req else DEFAULT_MEMORY
+    return cpu, memory
+
+
 @dataclass
 class NodeUse:
     requested: dict[str, int] = field(default_factory=dict)
     pods: int = 0
     ips: set[str] = field(default_factory=set)
+    non_zero: list[int] = field(default_factory=lambda: [0, 0])  # cpu (m), memory
 
 
 @dataclass
@@ -135,6 +153,7 @@ class _Bound:
     spec: Obj
     requests: dict[str, int]
     ip: str
+    non_zero: tuple[int, int] = (0, 0)
 
 
 class Tracker:
@@ -166,6 +185,8 @@ class Tracker:
         for name, amount in old.requests.items():
             use.requested[name] = use.requested.get(name, 0) - amount
         use.ips.discard(old.ip)
+        use.non_zero[0] -= old.non_zero[0]
+        use.non_zero[1] -= old.non_zero[1]
 
     def _count(self, pod: Obj) -> None:
         meta, spec = pod["metadata"], pod.get("spec") or {}
@@ -179,9 +200,12 @@ class Tracker:
             return
         requests = pod_requests(spec)
         ip = status.get("podIP") or ""
-        self.bound[meta["uid"]] = _Bound(node, spec, requests, ip)
+        nz = non_zero(spec)
+        self.bound[meta["uid"]] = _Bound(node, spec, requests, ip, nz)
         use = self.use(node)
         use.pods += 1
+        use.non_zero[0] += nz[0]
+        use.non_zero[1] += nz[1]
         for name, amount in requests.items():
             use.requested[name] = use.requested.get(name, 0) + amount
         if ip:
@@ -274,6 +298,7 @@ def choose_node(store: Store, tracker: Tracker, pod: Obj) -> tuple[str | None, s
     if spec.get("nodeName"):
         return spec["nodeName"], ""
     req = pod_requests(spec)
+    wants = non_zero(spec)
     nodes = list(store.objects(NODES))
     if not nodes:
         return None, "no nodes available to schedule pods"
@@ -288,12 +313,13 @@ def choose_node(store: Store, tracker: Tracker, pod: Obj) -> tuple[str | None, s
             filtered += reasons
             preemption.append(NO_VICTIMS if resolvable else NOT_HELPFUL)
             continue
-        # NodeResourcesLeastAllocated: prefer the node with the most cpu and memory left.
+        # NodeResourcesFit's LeastAllocated score: the most cpu and memory left, counting
+        # a container without requests at the defaults.
         allocatable = node.get("status", {}).get("allocatable") or {}
         score = 0.0
-        for resource in ("cpu", "memory"):
+        for i, resource in enumerate(("cpu", "memory")):
             cap = _amount(resource, allocatable.get(resource, 0)) or 1
-            score += (cap - use.requested.get(resource, 0) - req.get(resource, 0)) / cap
+            score += (cap - use.non_zero[i] - wants[i]) / cap
         tie = hashlib.sha256((pod["metadata"]["name"] + name).encode()).digest()[:4]
         if best is None or (score, tie) > best[:2]:
             best = (score, tie, name)
