@@ -1,11 +1,12 @@
 """Just enough of Kubernetes' protobuf encoding for kubectl's typed-client writes.
 
 kubectl sends protobuf bodies from its typed clients (`kubectl create job|deployment|
-namespace|configmap|secret|serviceaccount`) and does not fall back to JSON on 415. Full
-decoding would need every generated.proto; instead: ObjectMeta and the flat kinds are decoded
-whole; Deployments and Jobs through field tables that cover what `kubectl create … --image`
-sets (a non-empty field outside them is refused, never dropped); a Job created from a CronJob
-takes its spec from that CronJob's jobTemplate (what kubectl copies). Anything else: 415.
+namespace|configmap|secret|serviceaccount`, `kubectl autoscale`) and does not fall back to
+JSON on 415. Full decoding would need every generated.proto; instead: ObjectMeta and the flat
+kinds are decoded whole; Deployments, Jobs and autoscaling/v2 HPAs through field tables that
+cover what `kubectl create … --image` and `kubectl autoscale` set (a non-empty field outside
+them is refused, never dropped); a Job created from a CronJob takes its spec from that
+CronJob's jobTemplate (what kubectl copies). Anything else: 415.
 """
 
 from __future__ import annotations
@@ -251,6 +252,37 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         5: ("hostIP", "str", False, False),
     },
     "EnvVar": {1: ("name", "str", False, False), 2: ("value", "str", False, False)},
+    # autoscaling/v2, as `kubectl autoscale` sends it.
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", "meta", False, False),
+        2: ("spec", "HorizontalPodAutoscalerSpec", False, False),
+        3: ("status", "ignore", False, False),
+    },
+    "HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "CrossVersionObjectReference", False, False),
+        2: ("minReplicas", "int", False, True),
+        3: ("maxReplicas", "int", False, True),
+        4: ("metrics", "MetricSpec", True, False),
+    },
+    "CrossVersionObjectReference": {
+        1: ("kind", "str", False, False),
+        2: ("name", "str", False, False),
+        3: ("apiVersion", "str", False, False),
+    },
+    "MetricSpec": {
+        1: ("type", "str", False, False),
+        4: ("resource", "ResourceMetricSource", False, False),
+    },
+    "ResourceMetricSource": {
+        1: ("name", "str", False, False),
+        2: ("target", "MetricTarget", False, False),
+    },
+    "MetricTarget": {
+        1: ("type", "str", False, False),
+        2: ("value", "quantity", False, False),
+        3: ("averageValue", "quantity", False, False),
+        4: ("averageUtilization", "int", False, True),
+    },
     "ResourceRequirements": {
         1: ("limits", "quantities", False, False),
         2: ("requests", "quantities", False, False),
@@ -295,6 +327,8 @@ def _message(schema: str, data: bytes) -> Obj:
             amount = dict(fields(inner if isinstance(inner, bytes) else b"")).get(1, b"")
             out.setdefault(name, {})[_text(entry.get(1, b""))] = _text(amount)
             continue
+        elif kind == "quantity":
+            decoded = _text(dict(fields(raw)).get(1, b""))
         elif kind == "meta":
             decoded = object_meta(raw)
         else:
@@ -307,9 +341,14 @@ def _message(schema: str, data: bytes) -> Obj:
 
 
 def decode_workload(body: bytes) -> Obj | None:
-    """A Deployment or Job as `kubectl create deployment|job` sends it; None for other kinds."""
+    """A Deployment, Job or HPA as `kubectl create deployment|job` and `kubectl autoscale`
+    send it; None for other kinds."""
     api_version, kind, _ = decode(body)
-    if (api_version, kind) not in (("apps/v1", "Deployment"), ("batch/v1", "Job")):
+    if (api_version, kind) not in (
+        ("apps/v1", "Deployment"),
+        ("batch/v1", "Job"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ):
         return None
     raw = dict(fields(body[len(MAGIC) :])).get(2, b"")
     obj = _message(kind, raw if isinstance(raw, bytes) else b"")

@@ -169,6 +169,16 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     _rt(
         "autoscaling",
+        "v1",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        short_names=("hpa",),
+        subresources=_STATUS,
+        categories=_ALL,
+        tracks_generation=True,
+    ),
+    _rt(
+        "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",
         "horizontalpodautoscalers",

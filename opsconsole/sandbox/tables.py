@@ -240,6 +240,10 @@ def _hpa(o: Obj) -> list[Any]:
             want = res.get("target", {}).get("averageUtilization")
             have = cur.get("averageUtilization")
             targets.append(f"{res['name']}: {have if have is not None else '<unknown>'}%/{want}%")
+    if "targetCPUUtilizationPercentage" in spec:  # autoscaling/v1
+        have = st.get("currentCPUUtilizationPercentage")
+        want = spec["targetCPUUtilizationPercentage"]
+        targets.append(f"cpu: {have if have is not None else '<unknown>'}%/{want}%")
     return [
         o["metadata"]["name"],
         f"{ref.get('kind')}/{ref.get('name')}",
