@@ -226,6 +226,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         "clusterrolebindings",
         namespaced=False,
     ),
+    _rt("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
     _rt(
         "scheduling.k8s.io",
         "v1",

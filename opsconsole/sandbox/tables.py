@@ -290,6 +290,21 @@ def _node(o: Obj) -> list[Any]:
     ]
 
 
+def _slice(o: Obj) -> list[Any]:
+    ports = ",".join(str(p.get("port")) for p in o.get("ports") or []) or "<unset>"
+    addresses = [a for e in o.get("endpoints") or [] for a in e.get("addresses") or []]
+    shown = ",".join(addresses[:3]) + (
+        f" + {len(addresses) - 3} more..." if len(addresses) > 3 else ""
+    )
+    return [
+        o["metadata"]["name"],
+        o.get("addressType", ""),
+        ports,
+        shown or "<none>",
+        age(o["metadata"].get("creationTimestamp")),
+    ]
+
+
 def _pdb(o: Obj) -> list[Any]:
     spec = o.get("spec", {})
     return [
@@ -381,6 +396,7 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[Obj], list[Any]]]] = {
     "Namespace": (_c("Name|Status|Age"), _simple("status.phase")),
     "Node": (_c("Name|Status|Roles|Age|Version", "OS-Image|Container-Runtime"), _node),
     "Ingress": (_c("Name|Class|Hosts|Address|Ports|Age"), _ingress),
+    "EndpointSlice": (_c("Name|AddressType|Ports|Endpoints|Age"), _slice),
     "PodDisruptionBudget": (_c("Name|Min Available|Max Unavailable|Allowed Disruptions|Age"), _pdb),
     "PersistentVolumeClaim": (
         _c("Name|Status|Volume|Capacity|Access Modes|StorageClass|Age"),

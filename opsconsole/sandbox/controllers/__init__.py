@@ -7,6 +7,7 @@ from opsconsole.sandbox.controllers import (
     batch,
     deployments,
     disruption,
+    endpointslices,
     hpa,
     namespaces,
     statefulsets,
@@ -67,7 +68,8 @@ def build(store: Store, clock: Clock) -> tuple[Manager, Context]:
     manager.register(JOBS, batch.reconcile_job)
     manager.register(PVCS, namespaces.reconcile_claim)
     manager.register(namespaces.NAMESPACES, namespaces.reconcile_namespace)
-    manager.watchers += [_wake_owner, kubelet.on_change]
+    manager.register(endpointslices.SERVICES, endpointslices.reconcile_service)
+    manager.watchers += [_wake_owner, kubelet.on_change, endpointslices.wake_services]
     cron = batch.CronScheduler()
     manager.periodic += [(0.5, deployments.sweep_deadlines), (0.5, cron.tick), (2.0, hpa.sync_hpas)]
     manager.periodic.append((1.0, disruption.sync_budgets))
