@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from opsconsole.sandbox import defaults
@@ -150,8 +149,8 @@ def fill(store: Store, target: int) -> int:
             pod = new_pod(rs, rs_template, f"{rs['metadata']['name']}-{i:05d}")
             # Synthetic nodes fill up one after another, so the base nodes keep their room.
             node = synthetic_node(store, placed // SYNTHETIC_PODS)
-            cidr = ipaddress.ip_network(node["spec"]["podCIDR"])
-            _running(pod, node, str(cidr[2 + placed % SYNTHETIC_PODS]), now)
+            prefix = node["spec"]["podCIDR"].rsplit(".", 1)[0]  # a /24: "10.244.7"
+            _running(pod, node, f"{prefix}.{2 + placed % SYNTHETIC_PODS}", now)
             store.create(PODS, pod)
             made += 1
             placed += 1

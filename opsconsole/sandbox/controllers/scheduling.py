@@ -11,6 +11,7 @@ scheduling", as DefaultPreemption says when no lower-priority pod could make roo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from collections import Counter
@@ -31,7 +32,9 @@ TERMINAL = ("Succeeded", "Failed")
 _BASIC = ("cpu", "memory", "ephemeral-storage")
 
 
+@functools.lru_cache(maxsize=4096)
 def _amount(resource: str, value: object) -> int:
+    """Cached: the same few quantities ("50m", "64Mi") recur across thousands of pods."""
     number = quantity.parse(value)
     return round(number * 1000) if resource == "cpu" else round(number)
 
