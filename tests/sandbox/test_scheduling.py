@@ -219,3 +219,31 @@ def test_the_synthetic_filler_stays_within_capacity(tmp_path: Path):
         assert node_of(handle, core, "after").startswith("sandbox-")
     finally:
         handle.cluster.shutdown_thread()
+
+
+def test_no_execute_taints_keep_pods_off_unless_tolerated(bare_sandbox, core):
+    kc = bare_sandbox.kubeconfig
+    kubectl(kc, "taint", "nodes", "sandbox-cpu-1", "dedicated=db:NoExecute")
+    kubectl(kc, "taint", "nodes", "sandbox-cpu-2", "dedicated=db:NoExecute")
+    core.create_namespaced_pod(NS, pod("plain"))
+    assert node_of(bare_sandbox, core, "plain") == "sandbox-cpu-3"
+    tolerant = {"key": "dedicated", "operator": "Equal", "value": "db", "effect": "NoExecute"}
+    core.create_namespaced_pod(
+        NS,
+        pod(
+            "db",
+            tolerations=[tolerant],
+            nodeSelector={"kubernetes.io/hostname": "sandbox-cpu-1"},
+        ),
+    )
+    assert node_of(bare_sandbox, core, "db") == "sandbox-cpu-1"
+    core.create_namespaced_pod(
+        NS, pod("elsewhere", nodeSelector={"kubernetes.io/hostname": "sandbox-cpu-2"})
+    )
+    assert refusal(bare_sandbox, core, "elsewhere") == (
+        # Taints are checked before affinity: both tainted nodes say so.
+        "0/4 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
+        "1 node(s) had untolerated taint {nvidia.com/gpu: present}, "
+        "2 node(s) had untolerated taint {dedicated: db}. "
+        "preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling."
+    )
