@@ -159,6 +159,18 @@ class _Bound:
     non_zero: tuple[int, int] = (0, 0)
 
 
+def _placement_changed(old: Obj | None, new: Obj) -> bool:
+    """A heartbeat is not news for the scheduler; a cordon, taint, label or size change is."""
+    if old is None:
+        return True
+    return (
+        old.get("spec") != new.get("spec")
+        or old["metadata"].get("labels") != new["metadata"].get("labels")
+        or (old.get("status") or {}).get("allocatable")
+        != (new.get("status") or {}).get("allocatable")
+    )
+
+
 class Tracker:
     """What each node holds (requests of its non-terminal pods, their IPs) and which pods wait.
 
@@ -216,7 +228,9 @@ class Tracker:
 
     def on_change(self, change: Change) -> None:
         if change.key == NODES.key:
-            if change.type != "DELETED":
+            if change.type == "ADDED" or (
+                change.type == "MODIFIED" and _placement_changed(change.old, change.obj)
+            ):
                 self._room()
             return
         if change.key != PODS.key:
