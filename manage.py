@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """Django's command-line utility for OpsConsole."""
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsconsole.settings")
+    from opsconsole.startup import settings_or_exit
+
+    settings_or_exit()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,4 +1,3 @@
-# Load the Celery app with Django so that @shared_task binds to it in every process.
-from opsconsole.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""OpsConsole. This package imports nothing on purpose: the sandbox (`python -m
+opsconsole.sandbox`) runs without Django or Celery; Django processes create the Celery app in
+`opsconsole.shell`'s AppConfig.ready()."""

@@ -29,25 +29,45 @@ ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG 
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 
 
-def _refuse_weak_secret_key(key: str) -> None:
-    # Same test as Django's security.W009, but fatal: a guessable key forges sessions.
+# A random key of the required length has dozens of distinct characters and no character
+# much more often than others; a key typed by hand ("aaaa…", "abab…") has neither.
+_MIN_DISTINCT_KEY_CHARACTERS = 10
+
+
+def _refuse_weak_key(name: str, key: str, min_length: int) -> None:
+    """Fatal where Django's security.W009 only warns: a guessable SECRET_KEY forges sessions,
+    a guessable AUDIT_CHECKPOINT_KEY re-signs a rewritten audit chain."""
     if not key:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE) to a random string of "
-            "at least 50 characters, see README.md"
+            f"{name} is not set. Set {name} (or {name}_FILE) to a random string of at least "
+            f"{min_length} characters, see README.md"
         )
-    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+    most_common = max(key.count(char) for char in set(key))
+    if (
+        len(key) < min_length
+        or len(set(key)) < _MIN_DISTINCT_KEY_CHARACTERS
+        or most_common > len(key) // 4
+        or key.startswith("django-insecure")
+    ):
         raise ImproperlyConfigured(
-            "SECRET_KEY is too weak: use at least 50 characters with at least 5 distinct ones."
+            f"{name} is too weak: use a random string of at least {min_length} characters "
+            f"(e.g. the output of: head -c 48 /dev/urandom | base64)."
         )
 
 
 if not DEBUG:
-    _refuse_weak_secret_key(SECRET_KEY)
+    _refuse_weak_key("SECRET_KEY", SECRET_KEY, 50)
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "ALLOWED_HOSTS is empty. Set it to the console's host names, comma-separated "
             "(e.g. ops.trading-system.local)."
+        )
+    if any(host == "*" or host.startswith("*") for host in ALLOWED_HOSTS):
+        # A wildcard lets any Host header through: password-reset links and absolute URLs
+        # could then point wherever the client says.
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS may not contain a wildcard in production. Name the console's host "
+            "names, comma-separated (e.g. ops.trading-system.local)."
         )
 
 # --- applications --------------------------------------------------------------------------
@@ -67,16 +87,16 @@ INSTALLED_APPS = [
     "opsconsole.operations",
     "opsconsole.runs",
     "opsconsole.observability",
-    "opsconsole.core",
-    # The simulated cluster for the demo and the tests (manage.py sandbox); binds loopback only.
-    "opsconsole.sandbox",
+    # The page shell, last: it may use every app above. (The sandbox cluster is no app: it
+    # runs on its own as `python -m opsconsole.sandbox`, for the demo and the tests only.)
+    "opsconsole.shell",
 ]
 
 MIDDLEWARE = [
     # Probes hit /healthz by pod IP over plain HTTP, before host and TLS checks.
-    "opsconsole.core.middleware.HealthCheckMiddleware",
+    "opsconsole.web.middleware.HealthCheckMiddleware",
     # Every later step (and every audit event) can read the request's id.
-    "opsconsole.core.middleware.RequestIdMiddleware",
+    "opsconsole.web.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,12 +104,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before the sign-in checks, which answer htmx requests with HX-Redirect.
+    "django_htmx.middleware.HtmxMiddleware",
+    # Signed-in pages (audit data, exports, cluster state) are never kept by a browser or
+    # proxy cache: after sign-out, Back must not show them.
+    "opsconsole.web.middleware.NoStoreMiddleware",
     "opsconsole.accounts.middleware.LoginRequiredMiddleware",
     "opsconsole.accounts.middleware.IdleTimeoutMiddleware",
     "opsconsole.accounts.middleware.RoleRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Last, so that a lockout is answered after authentication ran.
     "axes.middleware.AxesMiddleware",
 ]
@@ -107,7 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "opsconsole.core.context_processors.console",
+                "opsconsole.shell.context_processors.console",
             ],
         },
     },
@@ -172,11 +196,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
-# Longest retry back-off is 10 minutes; a message not acked by then is redelivered.
-CELERY_MAX_RETRY_BACKOFF = 600
+# The longest back-off a task waits between retries (our tasks' retry_backoff_max). A message
+# not acked within the visibility timeout is redelivered, so that must be longer.
+OPSCONSOLE_MAX_RETRY_BACKOFF = 600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-checkpoint": {
         "task": "audit.checkpoint",
@@ -196,11 +220,7 @@ AUDIT_CHECKPOINT_FILE = Path(
     env.string("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 )
 if AUDIT_CHECKPOINT_KEY and not DEBUG:
-    if len(AUDIT_CHECKPOINT_KEY) < 32:
-        raise ImproperlyConfigured(
-            "AUDIT_CHECKPOINT_KEY is shorter than 32 characters. Set it (or "
-            "AUDIT_CHECKPOINT_KEY_FILE) to a random string kept apart from SECRET_KEY."
-        )
+    _refuse_weak_key("AUDIT_CHECKPOINT_KEY", AUDIT_CHECKPOINT_KEY, 32)
     if AUDIT_CHECKPOINT_KEY == SECRET_KEY:
         raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must differ from SECRET_KEY.")
 
@@ -236,7 +256,7 @@ OPSCONSOLE_TRUSTED_PROXIES = env.integer("OPSCONSOLE_TRUSTED_PROXIES", 0)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "opsconsole.core.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "opsconsole.web.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

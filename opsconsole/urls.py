@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("opsconsole.core.urls")),
+    path("", include("opsconsole.shell.urls")),
     path("accounts/", include("opsconsole.accounts.urls")),
     path("audit/", include("opsconsole.audit.urls")),
 ]

@@ -1,19 +1,21 @@
-"""Shared fixtures: a user per role, plus one without a role (the outsider)."""
+"""Shared fixtures: a user per role, plus one without a role (the outsider), and the sandbox
+cluster. `sandbox` is shared by the whole session: create what you need in a namespace of your
+own. Tests that change the cluster in ways others would notice (faults that are not consumed,
+compaction) use `fresh_sandbox` (seeded, its own) or `bare_sandbox` (nothing applied), which
+start in well under a second. Helpers live in tests/helpers/."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
 from opsconsole.accounts.users import save_user
-
-PASSWORD = "correct-horse-battery-staple"
-
-pytest_plugins = ["tests.fixtures.sandbox"]
+from tests.helpers.sandbox import SandboxHandle, start_sandbox
+from tests.helpers.web import PASSWORD
 
 
 @pytest.fixture
@@ -37,12 +39,6 @@ def outsider(db: None) -> User:
     return User.objects.create_user("oscar", password=PASSWORD)
 
 
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _flush_past_the_audit_triggers() -> Iterator[None]:
     """Transactional tests end with a flush (TRUNCATE of every table), which the audit log's
@@ -64,3 +60,25 @@ def _flush_past_the_audit_triggers() -> Iterator[None]:
     DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
     yield
     DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    handle = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield handle
+    handle.cluster.shutdown_thread()
+
+
+@pytest.fixture
+def fresh_sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
+    handle = start_sandbox(tmp_path)
+    yield handle
+    handle.cluster.shutdown_thread()
+
+
+@pytest.fixture
+def bare_sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
+    """A cluster of its own with nothing applied (nodes and namespaces only): fastest."""
+    handle = start_sandbox(tmp_path, seed=None)
+    yield handle
+    handle.cluster.shutdown_thread()

@@ -24,7 +24,8 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    # HtmxMiddleware runs before these (settings.MIDDLEWARE) and sets request.htmx.
+    return bool(getattr(request, "htmx", False))
 
 
 class LoginRequiredMiddleware(BaseLoginRequired):
@@ -53,7 +54,10 @@ class IdleTimeoutMiddleware:
             if now - float(last) > settings.OPSCONSOLE_IDLE_TIMEOUT.total_seconds():
                 request.META[SIGN_OUT_REASON_META] = "idle timeout"
                 auth.logout(request)
-                messages.info(request, "You were signed out after 30 minutes without activity.")
+                minutes = int(settings.OPSCONSOLE_IDLE_TIMEOUT.total_seconds() // 60)
+                messages.info(
+                    request, f"You were signed out after {minutes} minutes without activity."
+                )
                 login = f"{reverse('login')}?next={request.path}"
                 return HttpResponseClientRedirect(login) if _is_htmx(request) else redirect(login)
             if POLL_HEADER not in request.META:

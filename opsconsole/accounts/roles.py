@@ -13,9 +13,9 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-VIEWER = "viewer"
-OPERATOR = "operator"
-ADMIN = "admin"
+from opsconsole.web.roles import ADMIN, OPERATOR, VIEWER, role_of
+
+__all__ = ["ADMIN", "OPERATOR", "ROLES", "ROLE_PERMISSIONS", "VIEWER", "role_of", "sync_roles"]
 
 _VIEWER_PERMISSIONS = ("accounts.view_console",)
 _OPERATOR_PERMISSIONS = (
@@ -69,14 +69,3 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=kwargs.get("using", "default"))
     sync_roles()
-
-
-def role_of(user: Any) -> str | None:
-    """The user's role name, or None for a user without one (who may not sign in)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    names = {group.name for group in user.groups.all()}
-    for role in (ADMIN, OPERATOR, VIEWER):
-        if role in names:
-            return role
-    return None

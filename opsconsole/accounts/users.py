@@ -2,7 +2,7 @@
 
 Every change is recorded in the audit log in the same transaction: users.create,
 users.change_role (before/after role), users.set_password (never the password itself),
-users.reactivate.
+users.reactivate, users.deactivate.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from opsconsole.accounts.roles import ROLES, role_of
-from opsconsole.audit import Outcome, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 
 
 def command_actor(command: str) -> str:
@@ -83,3 +84,30 @@ def save_user(
     if not was_active:
         audit("users.reactivate", before={"is_active": False}, after={"is_active": True})
     return user, created
+
+
+@transaction.atomic
+def deactivate_user(
+    username: str, *, request: HttpRequest | None = None, actor_name: str | None = None
+) -> User:
+    """The user can no longer sign in, and their sessions end at once (the User post_save
+    signal in sessions.py deletes them in this transaction); reactivating them later does
+    not bring those sessions back."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValueError(f"no user named {username!r}")
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    record(
+        "users.deactivate",
+        outcome=Outcome.SUCCEEDED,
+        request=request,
+        actor_name=None if request is not None else (actor_name or "system"),
+        target_kind="user",
+        target_name=username,
+        before={"is_active": True},
+        after={"is_active": False},
+    )
+    return user

@@ -1,6 +1,4 @@
-"""The audit log. Service code writes events with `record(...)`, in the transaction of the
-change it records; see opsconsole/audit/canonical.py for what the hash chain covers."""
-
-from opsconsole.audit.recorder import Outcome, record
-
-__all__ = ["Outcome", "record"]
+"""The audit log. Service code writes events with `opsconsole.audit.recorder.record(...)`, in
+the transaction of the change it records; see opsconsole/audit/canonical.py for what the hash
+chain covers. (Nothing is re-exported here: Django imports this package before the models
+may load.)"""

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from opsconsole.audit.recorder import Outcome, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 

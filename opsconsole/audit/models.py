@@ -14,7 +14,7 @@ from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from opsconsole.audit.canonical import event_hash, format_time
-from opsconsole.audit.recorder import Outcome
+from opsconsole.audit.outcome import Outcome
 
 _M = TypeVar("_M", bound=models.Model)
 

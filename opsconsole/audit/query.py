@@ -14,7 +14,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from opsconsole.audit.models import AuditEvent
-from opsconsole.audit.recorder import Outcome
+from opsconsole.audit.outcome import Outcome
 
 PAGE_SIZE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -12,29 +12,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from opsconsole.audit.canonical import GENESIS, event_hash
-from opsconsole.core.http import client_ip, request_id
+from opsconsole.audit.models import AuditEvent
+from opsconsole.audit.outcome import Outcome
+from opsconsole.web.http import client_ip, request_id
+from opsconsole.web.roles import role_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-
-    from opsconsole.audit.models import AuditEvent
 
 # Any constant works; it only has to be the same in every process that appends.
 CHAIN_LOCK_KEY = 0x6F70_7361_7564_6974 & 0x7FFF_FFFF_FFFF_FFFF
 _VERB = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 _USER_AGENT_MAX = 512
-
-
-class Outcome(models.TextChoices):
-    REQUESTED = "requested", "requested"
-    DENIED = "denied", "denied"
-    SUCCEEDED = "succeeded", "succeeded"
-    FAILED = "failed", "failed"
 
 
 def lock_chain() -> None:
@@ -96,9 +90,6 @@ def record(
     Appends hold a lock until the caller's transaction ends: record at the end of the
     service transaction, after the slow parts, not before them.
     """
-    from opsconsole.accounts.roles import role_of  # the roles table; loaded after apps
-    from opsconsole.audit.models import AuditEvent
-
     if not _VERB.fullmatch(verb):
         raise ValueError(f"audit verb {verb!r} is not of the form 'area.action'")
     outcome = Outcome(outcome)

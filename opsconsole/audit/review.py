@@ -6,7 +6,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from opsconsole.audit.models import AuditEvent, ReviewSignOff
-from opsconsole.audit.recorder import Outcome, lock_chain, record
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import lock_chain, record
 
 # Counting a million unreviewed rows on every page view is wasted work; past this many the
 # page just says "more than".

@@ -10,13 +10,18 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
-from opsconsole.audit.recorder import Outcome, record
+from opsconsole.audit import refusals
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from opsconsole.web.http import client_ip
 
 # IdleTimeoutMiddleware puts its reason here before it signs the user out.
 SIGN_OUT_REASON_META = "opsconsole.sign_out_reason"
 
 
 def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    # A lock on this name and address, if there was one, has ended: record its refusals.
+    refusals.close_window(user.get_username(), client_ip(request), request)
     record(
         "auth.sign_in",
         outcome=Outcome.SUCCEEDED,
@@ -53,9 +58,16 @@ def _sign_in_failed(
     just_locked = (
         locked and request is not None and failures == get_failure_limit(request, credentials)
     )
+    ip = client_ip(request) if request is not None else ""
     if locked and not just_locked:
+        # Refused unchecked during a lockout: only the window's first refusal is an event
+        # now; the rest are counted outside the chain and recorded as one total (refusals.py).
+        if not refusals.count_refusal(username, ip):
+            return
         reason = "refused: this user name is locked out from this address"
     else:
+        # An ordinary failure or a new lock: any earlier lock window of this pair is over.
+        refusals.close_window(username, ip, request)
         reason = "wrong user name or password"
     common: dict[str, Any] = {
         "request": request,

@@ -17,9 +17,10 @@ from opsconsole.audit.decorators import permission_required
 from opsconsole.audit.forms import SignOffForm
 from opsconsole.audit.links import related_trail_url, target_trail_url
 from opsconsole.audit.models import AuditEvent
+from opsconsole.audit.outcome import Outcome
 from opsconsole.audit.query import Cursor, FilterForm, filter_events, page_of
-from opsconsole.audit.recorder import Outcome, record
-from opsconsole.core.http import HtmxHttpRequest
+from opsconsole.audit.recorder import record
+from opsconsole.web.http import HtmxHttpRequest
 
 SIGN_OFF_PERMISSION = "audit.sign_off_review"
 # Paging parameters are not filters: exports and new filter values drop them.

@@ -1,5 +1,5 @@
-"""Serving the sandbox from a process: shared by `manage.py sandbox` and
-`python -m opsconsole.sandbox` (the latter needs no Django settings; the benchmark uses it)."""
+"""Serving the sandbox from a process: `python -m opsconsole.sandbox`. It needs no Django
+settings and no Celery, like a real API server; the demo, the tests and the benchmarks run it."""
 
 from __future__ import annotations
 

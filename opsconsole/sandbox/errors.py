@@ -91,12 +91,13 @@ def conflict(plural: str, name: str, group: str = "", why: str = "") -> ApiError
 
 
 def invalid(kind: str, name: str, group: str, causes: list[Obj]) -> ApiError:
-    summary = "; ".join(f"{c['field']}: {c['message']}" for c in causes[:5])
+    """apierrors.NewInvalid: `Kind.group "name" is invalid: <errors>`, several in brackets."""
+    messages = list(dict.fromkeys(f"{c['field']}: {c['message']}" for c in causes))
+    summary = messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
     details = _details(kind, name, group)
     details["causes"] = causes
-    return ApiError(
-        422, f'{kind}.{group or "core"} "{name}" is invalid: {summary}', "Invalid", details
-    )
+    qualified = f"{kind}.{group}" if group else kind
+    return ApiError(422, f'{qualified} "{name}" is invalid: {summary}', "Invalid", details)
 
 
 def bad_request(message: str) -> ApiError:

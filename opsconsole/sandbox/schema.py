@@ -22,10 +22,6 @@ from opsconsole.sandbox.resources import ResourceType
 Obj = dict[str, Any]
 
 SCHEMA_DIR = "kubernetes-json-schema/v1.37.0-local-strict"
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# Kinds whose names must be DNS-1123 labels (they become hostnames or DNS names).
-_LABEL_NAMED = {"Namespace", "Service", "Pod", "Deployment", "StatefulSet", "CronJob"}
 
 
 def _load(name: str) -> Any:
@@ -104,19 +100,6 @@ def validate(rt: ResourceType, obj: Obj) -> None:
     meta = obj.get("metadata") or {}
     name = str(meta.get("name") or meta.get("generateName") or "")
     causes: list[Obj] = []
-    if meta.get("name"):
-        pattern = _LABEL_NAME_RE if rt.kind in _LABEL_NAMED else _NAME_RE
-        if len(meta["name"]) > (63 if rt.kind in _LABEL_NAMED else 253) or not pattern.match(
-            meta["name"]
-        ):
-            causes.append(
-                {
-                    "reason": "FieldValueInvalid",
-                    "message": f'Invalid value: "{meta["name"]}": a lowercase RFC 1123 '
-                    "subdomain must consist of lower case alphanumeric characters, '-' or '.'",
-                    "field": "metadata.name",
-                }
-            )
     validator = _validator(rt.api_version, rt.kind)
     if validator is not None:
         # Status is the server's to write, so it is not what a client's write is judged by.

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from opsconsole.sandbox import defaults, errors, schema
+from opsconsole.sandbox import defaults, errors, schema, validation
 from opsconsole.sandbox.resources import by_kind, preferred
 from opsconsole.sandbox.store import Store
 
@@ -71,6 +71,7 @@ def apply_object(store: Store, doc: Obj, report: SeedReport, source: str = "") -
     defaults.apply(rt.kind, doc)
     try:
         schema.validate(rt, doc)
+        validation.check(rt, doc)
         if rt.group == "events.k8s.io":
             return
         if store.get(rt, meta.get("namespace", ""), name) is not None:

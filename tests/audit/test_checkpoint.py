@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
-from tests.audit.conftest import behind_the_apps_back, verify
-from tests.unit.test_production_settings import STRONG_KEY, manage
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from tests.helpers.audit import behind_the_apps_back, verify
+from tests.helpers.settings import STRONG_KEY, manage
 
 
 def _checkpoint() -> None:
@@ -131,7 +132,10 @@ def test_production_refuses_a_short_checkpoint_key() -> None:
         "check", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY="short"
     )
     assert result.returncode != 0
-    assert "AUDIT_CHECKPOINT_KEY is shorter than 32 characters" in result.stderr
+    assert (
+        "AUDIT_CHECKPOINT_KEY is too weak: use a random string of at least 32 characters"
+        in result.stderr
+    )
 
 
 def test_production_reads_the_checkpoint_key_from_a_mounted_file(tmp_path: Path) -> None:

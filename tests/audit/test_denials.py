@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
-from tests.audit.conftest import events
-from tests.conftest import signed_in
+from tests.helpers.audit import events
+from tests.helpers.web import signed_in
 
 
 def test_an_account_without_a_role_is_refused_and_recorded_once(outsider: User) -> None:

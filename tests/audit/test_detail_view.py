@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.diff import changes
-from tests.audit.conftest import behind_the_apps_back
-from tests.conftest import signed_in
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from tests.helpers.audit import behind_the_apps_back
+from tests.helpers.web import ids_on, signed_in
 
 
 def test_the_diff_lists_changed_added_and_removed_keys() -> None:
@@ -68,8 +69,6 @@ def test_related_and_target_trails_filter_the_list(viewer: User) -> None:
     mine = record("action.run", outcome=Outcome.SUCCEEDED, related_kind="action", related_id=17)
     record("action.run", outcome=Outcome.SUCCEEDED, related_kind="action", related_id=18)
     html = signed_in(viewer).get("/audit/?related=action:17").content.decode()
-    from tests.audit.test_list_view import ids_on
-
     assert ids_on(html) == [mine.id]
 
 

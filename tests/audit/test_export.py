@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
-from tests.audit.conftest import events
-from tests.audit.test_list_view import ids_on
-from tests.conftest import signed_in
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from tests.helpers.audit import events
+from tests.helpers.web import ids_on, signed_in
 
 QUERIES = ["", "verb=deployment.scale", "namespace=staging&outcome=denied", "q=engine", "kind=user"]
 

@@ -7,13 +7,10 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
-from tests.conftest import signed_in
-
-
-def ids_on(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'href="/audit/(\d+)/">\d+<', html)]
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from tests.helpers.web import all_urls, ids_on, signed_in
 
 
 @pytest.fixture
@@ -143,9 +140,7 @@ def test_links_filter_by_actor_and_target_with_real_hrefs(
 
 
 def test_no_url_edits_or_deletes_events(viewer: User) -> None:
-    from tests.unit.test_login_required import ALL_URLS
-
-    audit_urls = [url for url in ALL_URLS if url.startswith("/audit/")]
+    audit_urls = [url for url in all_urls() if url.startswith("/audit/")]
     assert sorted(audit_urls) == [
         "/audit/",
         "/audit/1/",

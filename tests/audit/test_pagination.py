@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent
+from opsconsole.audit.outcome import Outcome
 from opsconsole.audit.query import Cursor, filter_events, page_of
-from tests.audit.test_list_view import ids_on
-from tests.conftest import signed_in
+from opsconsole.audit.recorder import record
+from tests.helpers.web import ids_on, signed_in
 
 
 @pytest.fixture

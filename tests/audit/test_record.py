@@ -9,11 +9,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import RequestFactory, override_settings
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.canonical import GENESIS, event_hash
 from opsconsole.audit.models import AuditEvent
-from opsconsole.core.http import REQUEST_ID_META
-from tests.audit.conftest import events
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
+from opsconsole.web.http import REQUEST_ID_META
+from tests.helpers.audit import events
 
 
 @override_settings(OPSCONSOLE_TRUSTED_PROXIES=1)

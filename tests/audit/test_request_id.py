@@ -7,8 +7,8 @@ import re
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
-from tests.audit.conftest import events
-from tests.conftest import PASSWORD
+from tests.helpers.audit import events
+from tests.helpers.web import PASSWORD
 
 
 def test_every_response_names_its_request(viewer: User) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from opsconsole.audit import Outcome, record
 from opsconsole.audit.models import AuditEvent, ReviewSignOff
+from opsconsole.audit.outcome import Outcome
+from opsconsole.audit.recorder import record
 from opsconsole.audit.review import reviewed_up_to
-from tests.audit.conftest import events
-from tests.conftest import signed_in
+from tests.helpers.audit import events
+from tests.helpers.web import signed_in
 
 
 @pytest.fixture

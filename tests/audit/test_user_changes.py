@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from opsconsole.accounts.users import save_user
-from tests.audit.conftest import events
-from tests.conftest import PASSWORD
+from tests.helpers.audit import events
+from tests.helpers.web import PASSWORD
 
 
 def test_creating_a_user_is_recorded_with_the_role(db: None) -> None:

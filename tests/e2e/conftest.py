@@ -53,3 +53,15 @@ def _unhashed_static_files(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Everything the browser's console reports as an error (a missing favicon, a failed
+    fetch, a script error, a CSP violation): a page ops staff use must log none."""
+    seen: list[str] = []
+    page.on(
+        "console", lambda message: seen.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: seen.append(str(error)))
+    return seen

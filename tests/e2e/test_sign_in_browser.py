@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from opsconsole.accounts.users import save_user
-from tests.conftest import PASSWORD
+from tests.helpers.web import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -22,7 +22,7 @@ def sign_in(page: Page, base: str, username: str, password: str) -> None:
 
 
 def test_it_signs_in_shows_the_shell_and_signs_out(
-    page: Page, live_server: Any, csp_violations: list[str]
+    page: Page, live_server: Any, csp_violations: list[str], console_errors: list[str]
 ) -> None:
     save_user("otto", "operator", PASSWORD)
     sign_in(page, live_server.url, "otto", PASSWORD)
@@ -38,6 +38,7 @@ def test_it_signs_in_shows_the_shell_and_signs_out(
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
     assert csp_violations == []
+    assert console_errors == []
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker() -> Iterator[subprocess.Popen[bytes]]:
     queue = f"test-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "opsconsole", "worker", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "opsconsole.celery", "worker", "--pool", "solo",
          "--queues", queue, "--include", "tests.integration.celery_probe",
          "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT,
@@ -53,4 +53,6 @@ def test_the_app_accepts_only_json_and_acks_late() -> None:
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
     # A message unacked for longer than the longest retry back-off is redelivered.
-    assert conf.broker_transport_options["visibility_timeout"] > settings.CELERY_MAX_RETRY_BACKOFF
+    assert (
+        conf.broker_transport_options["visibility_timeout"] > settings.OPSCONSOLE_MAX_RETRY_BACKOFF
+    )

@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from opsconsole.cluster import ClusterConfig, ClusterUnreachable, describe_cluster
-from tests.conftest import signed_in
-from tests.fixtures.sandbox import SandboxHandle
+from tests.helpers.sandbox import SandboxHandle
+from tests.helpers.web import signed_in
 
 
 def _closed_port_kubeconfig(tmp_path: Path) -> Path:

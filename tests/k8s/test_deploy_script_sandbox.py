@@ -1,5 +1,6 @@
-"""deploy.sh with the real kubectl (.venv/bin/kubectl) against the sandbox cluster: its verbs
-work against a real API, not only against the stand-in kubectl of test_deploy_script.py."""
+"""deploy.sh with the real kubectl (.venv/bin/kubectl) against the sandbox cluster: every verb
+the sandbox can show. Only `deploy` past its CRD check still uses a stand-in kubectl (in
+test_deploy_script.py, which says why)."""
 
 from __future__ import annotations
 
@@ -11,28 +12,23 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from tests.fixtures.sandbox import KUBECTL, SandboxHandle
-from tests.k8s.test_deploy_script import BASH, SCRIPT
+from tests.helpers.cluster import KUBECTL, deploy_sh
+from tests.helpers.sandbox import SandboxHandle
 
 NS = "trading-system"
 ROLLOUT_TIMEOUT = "30s"
 
 
+TRADING_DEPLOYMENTS = [
+    "trading-api-service",
+    "trading-engine",
+    "trading-ml-service",
+    "trading-data-pipeline",
+]
+
+
 def _deploy_sh(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Runs deploy.sh with the venv's kubectl first on PATH and KUBECONFIG set."""
-    env = {
-        **os.environ,
-        "PATH": f"{KUBECTL.parent}{os.pathsep}{os.environ['PATH']}",
-        "KUBECONFIG": str(kubeconfig),
-    }
-    return subprocess.run(
-        [BASH, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return deploy_sh(*args, kubeconfig=kubeconfig)
 
 
 def _rolled_out(dep: client.V1Deployment) -> bool:
@@ -152,10 +148,11 @@ def test_rollback_restores_the_previous_image(fresh_sandbox: SandboxHandle) -> N
     fresh_sandbox.wait_for(image_restored)
 
 
-def test_dry_run_deploy_stops_at_the_missing_crds(sandbox: SandboxHandle) -> None:
+@pytest.mark.parametrize("dry_run", [["--dry-run"], []], ids=["dry-run", "for-real"])
+def test_deploy_stops_at_the_missing_crds(sandbox: SandboxHandle, dry_run: list[str]) -> None:
     """The sandbox serves no CustomResourceDefinitions (cert-manager, VPA are skipped when it
     seeds), so deploy, dry run or not, stops before applying anything, naming what to install."""
-    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "deploy")
+    result = _deploy_sh(sandbox.kubeconfig, *dry_run, "deploy")
     assert result.returncode != 0
     assert "the cluster lacks custom resource definitions the manifests use" in result.stderr
     assert "certificates.cert-manager.io (install cert-manager)" in result.stderr
@@ -165,6 +162,102 @@ def test_dry_run_deploy_stops_at_the_missing_crds(sandbox: SandboxHandle) -> Non
         in result.stderr
     )
     assert "applying" not in result.stderr
+
+
+def _image(apps: client.AppsV1Api, name: str) -> str:
+    return str(apps.read_namespaced_deployment(name, NS).spec.template.spec.containers[0].image)
+
+
+def _set_image(apps: client.AppsV1Api, name: str, image: str) -> None:
+    container = apps.read_namespaced_deployment(name, NS).spec.template.spec.containers[0]
+    patch = {
+        "spec": {"template": {"spec": {"containers": [{"name": container.name, "image": image}]}}}
+    }
+    apps.patch_namespaced_deployment(name, NS, patch)
+
+
+def test_verify_fails_when_a_rollout_does_not_finish(fresh_sandbox: SandboxHandle) -> None:
+    apps = client.AppsV1Api(fresh_sandbox.api_client())
+    _wait_deployments_available(fresh_sandbox)
+    # The sandbox never pulls an image named so: the new pods stay in ImagePullBackOff.
+    _set_image(apps, "trading-engine", "registry.local/trading-engine:never-pulls")
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--timeout", "2s", "verify")
+    assert result.returncode != 0
+    assert "error: not rolled out within 2s: deployment.apps/trading-engine." in result.stderr
+    assert 'deployment "trading-api-service" successfully rolled out' in result.stdout
+
+
+def test_logs_default_to_the_api_service(fresh_sandbox: SandboxHandle) -> None:
+    _wait_deployments_available(fresh_sandbox, "trading-api-service")
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "logs")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines
+    assert all(line.startswith("[pod/trading-api-service-") for line in lines), lines[:3]
+
+
+def test_logs_follow_the_namespace_option(sandbox: SandboxHandle) -> None:
+    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "-n", "staging", "logs", "trading-engine")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "would run: kubectl -n staging logs deployment/trading-engine --all-pods "
+        "--all-containers --prefix --tail=200\n"
+    )
+
+
+def test_dry_run_status_prints_the_command_instead(sandbox: SandboxHandle) -> None:
+    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "status")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("would run: kubectl -n trading-system get ")
+
+
+def test_port_forward_forwards_a_service(sandbox: SandboxHandle) -> None:
+    # The sandbox serves no port-forward streams (an upgraded SPDY/WebSocket connection), so
+    # the forward is shown by --dry-run, after the same cluster check a real one passes.
+    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "port-forward", "grafana", "3000")
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout == "would run: kubectl -n trading-system port-forward service/grafana 3000\n"
+    )
+    assert "forwarding localhost:3000 to service grafana" in result.stderr
+    result = _deploy_sh(sandbox.kubeconfig, "port-forward", "grafana")
+    assert result.returncode != 0
+    assert "usage:" in result.stderr
+
+
+def test_rollback_without_a_name_rolls_back_the_four_services(
+    fresh_sandbox: SandboxHandle,
+) -> None:
+    apps = client.AppsV1Api(fresh_sandbox.api_client())
+    _wait_deployments_available(fresh_sandbox, *TRADING_DEPLOYMENTS)
+    original = {name: _image(apps, name) for name in TRADING_DEPLOYMENTS}
+    for name, image in original.items():
+        _set_image(apps, name, f"{image.rsplit(':', 1)[0]}:9.9.9")
+    _wait_deployments_available(fresh_sandbox, *TRADING_DEPLOYMENTS)
+
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--timeout", ROLLOUT_TIMEOUT, "rollback")
+    assert result.returncode == 0, result.stderr
+    for name in TRADING_DEPLOYMENTS:
+        assert f"rolling back deployment/{name}" in result.stderr
+    fresh_sandbox.wait_for(lambda: {n: _image(apps, n) for n in TRADING_DEPLOYMENTS} == original)
+
+
+def test_dry_run_rollback_changes_nothing(fresh_sandbox: SandboxHandle) -> None:
+    name = "trading-engine"
+    apps = client.AppsV1Api(fresh_sandbox.api_client())
+    _wait_deployments_available(fresh_sandbox, name)
+    changed = f"{_image(apps, name).rsplit(':', 1)[0]}:9.9.9"
+    _set_image(apps, name, changed)
+    _wait_deployments_available(fresh_sandbox, name)
+    generation = apps.read_namespaced_deployment(name, NS).metadata.generation
+
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--dry-run", "rollback", name)
+    assert result.returncode == 0, result.stderr
+    assert f"rolling back deployment/{name} (dry run)" in result.stderr
+    assert "(server dry run)" in result.stdout
+    after = apps.read_namespaced_deployment(name, NS)
+    assert after.spec.template.spec.containers[0].image == changed
+    assert after.metadata.generation == generation
 
 
 def _closed_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.k8s.manifests import (
+from tests.helpers.manifests import (
     config_map_data,
     container,
     get,

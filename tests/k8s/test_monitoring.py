@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.k8s.manifests import K8S_DIR, Obj, config_map_data, container, get, require_binary
+from tests.helpers.manifests import K8S_DIR, Obj, config_map_data, container, get, require_binary
 
 RULES_KEY = "alert-rules.yml"
 RULE_TESTS = K8S_DIR / "tests" / "alert-rules.test.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tests.k8s.manifests import Obj, get, of_kind, pod_template, workloads
+from tests.helpers.manifests import Obj, get, of_kind, pod_template, workloads
 
 APPS = {"trading-api-service", "trading-engine", "trading-ml-service", "trading-data-pipeline"}
 CONSOLE = {"opsconsole-web", "opsconsole-worker", "opsconsole-sync", "opsconsole-beat"}

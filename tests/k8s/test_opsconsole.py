@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.k8s.manifests import Obj, config_map_data, container, get, of_kind, pod_template
+from tests.helpers.manifests import Obj, config_map_data, container, get, of_kind, pod_template
 
 CONSOLE_HOST = "ops.trading-system.local"
 TRADING_HOSTS = {
@@ -16,9 +16,9 @@ TRADING_HOSTS = {
 # Deployment -> (container, the command it runs)
 PROCESSES = {
     "opsconsole-web": ("web", ["gunicorn", "opsconsole.wsgi:application"]),
-    "opsconsole-worker": ("worker", ["celery", "--app=opsconsole", "worker"]),
+    "opsconsole-worker": ("worker", ["celery", "--app=opsconsole.celery", "worker"]),
     "opsconsole-sync": ("sync", ["python", "manage.py", "cluster_sync"]),
-    "opsconsole-beat": ("beat", ["celery", "--app=opsconsole", "beat"]),
+    "opsconsole-beat": ("beat", ["celery", "--app=opsconsole.celery", "beat"]),
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from tests.k8s.manifests import Obj, get, of_kind, pod_template
+from tests.helpers.manifests import Obj, get, of_kind, pod_template
 
 UNITS = {"m": 1e-3, "": 1.0, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 

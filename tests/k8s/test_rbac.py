@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.k8s.manifests import NAMESPACE, Manifest, Obj, get, load_all, of_kind
+from tests.helpers.manifests import NAMESPACE, Manifest, Obj, get, load_all, of_kind
 
 READ = {"get", "list", "watch"}
 # What the console shows: the web role reads exactly these, the worker too.

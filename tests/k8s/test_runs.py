@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.k8s.manifests import Obj, container, get, of_kind, pod_template
+from tests.helpers.manifests import Obj, container, get, of_kind, pod_template
 
 RUNS = {
     "model-training": "training",

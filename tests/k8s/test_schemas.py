@@ -11,7 +11,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.k8s.manifests import CUSTOM_KINDS, K8S_DIR, NAMESPACE, Manifest, load_all, yaml_files
+from tests.helpers.manifests import CUSTOM_KINDS, K8S_DIR, NAMESPACE, Manifest, load_all, yaml_files
 
 KUBERNETES_VERSION = "1.31"
 SCHEMAS = Path(__file__).parent / "schemas"

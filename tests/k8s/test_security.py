@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.k8s.manifests import (
+from tests.helpers.manifests import (
     Manifest,
     Obj,
     all_containers,

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from kubernetes import client, watch
 
-from tests.fixtures.sandbox import ApiRequest
-from tests.sandbox.helpers import kubectl
+from tests.helpers.cluster import kubectl
+from tests.helpers.sandbox import ApiRequest
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, kubectl
+from tests.helpers.cluster import deployment, kubectl
 
 NS = "scaled"
 

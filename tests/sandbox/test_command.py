@@ -1,4 +1,5 @@
-"""`manage.py sandbox`: serves on loopback, writes a kubeconfig, says when it is ready."""
+"""`python -m opsconsole.sandbox`: serves on loopback, writes a kubeconfig, says when it is
+ready, and needs neither Django settings nor Celery (production never loads it)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ import socket
 import subprocess
 import sys
 
-import pytest
-from django.conf import settings
+from tests.helpers.cluster import REPO, kubectl
 
-from tests.sandbox.helpers import REPO, kubectl
-
-needs_app = pytest.mark.skipif(
-    "opsconsole.sandbox" not in settings.INSTALLED_APPS,
-    reason="opsconsole.sandbox is not in INSTALLED_APPS yet",
-)
+# The sandbox runs as production's processes never do: without Django settings.
+WITHOUT_DJANGO = {
+    k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+}
 
 
 def free_port() -> int:
@@ -25,15 +23,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@needs_app
 def test_the_command_serves_until_terminated(tmp_path):
     kubeconfig = tmp_path / "kubeconfig"
     port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
-            "manage.py",
-            "sandbox",
+            "-m",
+            "opsconsole.sandbox",
             "--port",
             str(port),
             "--kubeconfig",
@@ -43,7 +40,7 @@ def test_the_command_serves_until_terminated(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**WITHOUT_DJANGO, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None
     try:
@@ -57,13 +54,12 @@ def test_the_command_serves_until_terminated(tmp_path):
     assert proc.stdout.read() == ""  # exactly one line
 
 
-@needs_app
 def test_the_command_refuses_a_non_loopback_address(tmp_path):
     proc = subprocess.run(
         [
             sys.executable,
-            "manage.py",
-            "sandbox",
+            "-m",
+            "opsconsole.sandbox",
             "--host",
             "0.0.0.0",  # noqa: S104 (the point: it must be refused)
             "--port",
@@ -118,3 +114,20 @@ def test_python_m_sandbox_serves_without_django(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+def test_importing_the_sandbox_loads_neither_django_nor_celery():
+    probe = (
+        "import sys, opsconsole.sandbox.cli, opsconsole.sandbox.server; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'celery'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env=WITHOUT_DJANGO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kubernetes import client, watch
 
-from tests.fixtures.sandbox import SandboxHandle, start_sandbox
-from tests.sandbox.helpers import error_body
+from tests.helpers.cluster import error_body
+from tests.helpers.sandbox import SandboxHandle, start_sandbox
 
 PERIOD = 0.5
 

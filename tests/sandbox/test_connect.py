@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.fixtures.sandbox import ApiRequest
-from tests.sandbox.helpers import error_body, kubectl
+from tests.helpers.cluster import error_body, kubectl
+from tests.helpers.sandbox import ApiRequest
 
 NO_CONTAINERS = "the sandbox cluster runs no containers"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, job
+from tests.helpers.cluster import deployment, job
 
 NS = "controllers"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, error_body, raw
+from tests.helpers.cluster import deployment, error_body, raw
 
 NS = "crud"  # what these tests write stays out of the seeded trading-system
 SEEDED = "trading-system"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from tests.sandbox.helpers import raw
+from tests.helpers.cluster import raw
 
 
 def test_it_serves_core_and_group_discovery(sandbox):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, kubectl
+from tests.helpers.cluster import deployment, kubectl
 
 NS = "slices"
 

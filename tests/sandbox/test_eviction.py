@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment, error_body, kubectl
+from tests.helpers.cluster import deployment, error_body, kubectl
 
 NS = "evict"
 VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."

@@ -8,7 +8,7 @@ import pytest
 import urllib3
 from kubernetes import client
 
-from tests.sandbox.helpers import error_body
+from tests.helpers.cluster import error_body
 
 NS = "trading-system"
 

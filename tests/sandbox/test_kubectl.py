@@ -11,7 +11,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from tests.sandbox.helpers import KUBECTL, deployment, kubectl
+from tests.helpers.cluster import KUBECTL, deployment, kubectl
 
 NS = "trading-system"
 OWN = "kc"  # where these tests create things, away from the seeded trading system
@@ -195,7 +195,7 @@ def test_create_job_from_cronjob_and_delete(sandbox, kc):
 def test_get_watch_prints_changes(sandbox, own):
     args = ["-n", OWN, "get", "configmaps", "-w", "--output-watch-events", "-l", "kc=watch"]
     proc = subprocess.Popen(
-        [KUBECTL, "--kubeconfig", str(sandbox.kubeconfig), *args],
+        [str(KUBECTL), "--kubeconfig", str(sandbox.kubeconfig), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,7 +7,7 @@ import threading
 import pytest
 from kubernetes import client, watch
 
-from tests.sandbox.helpers import error_body
+from tests.helpers.cluster import error_body
 
 NS = "trading-system"
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import error_body
+from tests.helpers.cluster import error_body
 
 NS = "trading-system"
 OWN = "logs-test"  # pods these tests create

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from tests.sandbox.helpers import deployment
+from tests.helpers.cluster import deployment
 
 NS = "trading-system"
 OWN = "metrics-test"  # what these tests create, away from the seeded trading system

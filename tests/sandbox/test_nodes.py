@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from tests.fixtures.sandbox import SandboxHandle, start_sandbox
+from tests.helpers.sandbox import SandboxHandle, start_sandbox
 
 NODES = ["sandbox-cpu-1", "sandbox-cpu-2", "sandbox-cpu-3", "sandbox-gpu-1"]
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from kubernetes import client, watch
 
-from tests.fixtures.sandbox import start_sandbox
+from tests.helpers.sandbox import start_sandbox
 
 PODS = 50_000
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from tests.fixtures.sandbox import start_sandbox
-from tests.sandbox.helpers import deployment, kubectl
+from tests.helpers.cluster import deployment, kubectl
+from tests.helpers.sandbox import start_sandbox
 
 NS = "sched"
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}

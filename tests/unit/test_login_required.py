@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import signed_in
+from tests.helpers.web import all_urls, signed_in
 
 # The only views reachable signed out: the sign-in page itself.
-PUBLIC = {"/accounts/login/"}
+# The favicon is a redirect to a static file: nothing to protect, and the sign-in page shows it.
+PUBLIC = {"/accounts/login/", "/favicon.ico"}
 # The only views reachable without a role: signing in and out.
 ROLELESS = PUBLIC | {"/accounts/logout/"}
 
-_SAMPLE = {
-    "int": "1",
-    "slug": "sample",
-    "str": "sample",
-    "uuid": "00000000-0000-0000-0000-000000000001",
-    "path": "a/b",
-}
-
-
-def _concrete(route: str) -> str:
-    route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: _SAMPLE.get(m.group(1) or "str", "1"), route)
-    return route.lstrip("^").rstrip("$").replace("\\", "")
-
-
-def walk(patterns: list[URLPattern | URLResolver], prefix: str = "/") -> Iterator[str]:
-    for pattern in patterns:
-        route = prefix + _concrete(str(pattern.pattern))
-        if isinstance(pattern, URLResolver):
-            yield from walk(pattern.url_patterns, route)
-        else:
-            yield route
-
-
-ALL_URLS = sorted(set(walk(get_resolver().url_patterns)))
+ALL_URLS = all_urls()
 
 
 def test_the_walk_finds_the_console_pages() -> None:

@@ -6,7 +6,7 @@ import re
 
 from django.contrib.auth.models import User
 
-from tests.conftest import signed_in
+from tests.helpers.web import signed_in
 
 
 def test_the_shell_shows_sections_namespace_user_and_role(operator: User) -> None:

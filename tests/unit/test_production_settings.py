@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-STRONG_KEY = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
+import pytest
 
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "SECRET_KEY",
-            "SECRET_KEY_FILE",
-            "ALLOWED_HOSTS",
-            "DJANGO_DEBUG",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests only
-        }
-        and not k.startswith("SECURE_")
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.helpers.settings import STRONG_KEY, manage, run_python
 
 
 def test_it_refuses_to_start_without_a_secret_key() -> None:
@@ -82,3 +56,55 @@ def test_debug_stays_off_unless_asked_for() -> None:
         ALLOWED_HOSTS="ops.example",
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_it_refuses_a_wildcard_in_allowed_hosts() -> None:
+    result = manage("check", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example,*")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS may not contain a wildcard" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a" * 60, "ab" * 30, "abcde" * 12, "django-insecure-" + "x1y2z3" * 8],
+    ids=["one-character", "two-characters", "five-characters", "django-insecure"],
+)
+def test_it_refuses_a_secret_key_with_too_little_variety(key: str) -> None:
+    result = manage("check", SECRET_KEY=key, ALLOWED_HOSTS="ops.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["z" * 40, "0123" * 10], ids=["one-character", "repeated"])
+def test_it_refuses_an_audit_key_with_too_little_variety(key: str) -> None:
+    result = manage(
+        "check", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example", AUDIT_CHECKPOINT_KEY=key
+    )
+    assert result.returncode != 0
+    assert "AUDIT_CHECKPOINT_KEY is too weak" in result.stderr
+
+
+def _one_line_refusal(result: subprocess.CompletedProcess[str]) -> None:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "opsconsole: configuration refused: SECRET_KEY is not set. Set SECRET_KEY (or "
+        "SECRET_KEY_FILE) to a random string of at least 50 characters, see README.md"
+    ]
+    assert result.returncode == 78  # EX_CONFIG
+
+
+def test_manage_py_says_a_refusal_in_one_line() -> None:
+    _one_line_refusal(manage("check", ALLOWED_HOSTS="ops.example"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "gunicorn", "--bind", "127.0.0.1:0", "opsconsole.wsgi"],
+        ["-m", "celery", "-A", "opsconsole.celery", "worker", "--pool", "solo"],
+        ["-m", "celery", "-A", "opsconsole.celery", "beat"],
+    ],
+    ids=["gunicorn", "celery-worker", "celery-beat"],
+)
+def test_servers_say_a_refusal_in_one_line(command: list[str]) -> None:
+    _one_line_refusal(run_python(*command, ALLOWED_HOSTS="ops.example"))

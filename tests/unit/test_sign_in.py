@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
 
-from tests.conftest import PASSWORD, signed_in
+from opsconsole.accounts.users import deactivate_user, save_user
+from opsconsole.audit.models import AuditEvent
+from tests.helpers.web import PASSWORD, signed_in
 
 
 def attempt(
@@ -107,6 +112,46 @@ def test_deactivating_a_user_ends_their_session(viewer: User) -> None:
     assert response["Location"].startswith("/accounts/login/")
 
 
+def _reactivate(user: User) -> None:
+    save_user(user.username, "viewer", None)
+    assert User.objects.get(pk=user.pk).is_active
+
+
+def test_a_deactivated_users_session_does_not_come_back_when_reactivated(
+    viewer: User, operator: User
+) -> None:
+    laptop, phone, colleague = signed_in(viewer), signed_in(viewer), signed_in(operator)
+    assert laptop.get("/").status_code == 200
+    deactivate_user("vera")
+    _reactivate(viewer)
+    for client in (laptop, phone):
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert colleague.get("/").status_code == 200  # only vera's sessions ended
+
+
+def test_any_save_that_deactivates_a_user_ends_their_sessions(viewer: User) -> None:
+    client = signed_in(viewer)
+    viewer.is_active = False
+    viewer.save()
+    assert not Session.objects.exists()
+    _reactivate(viewer)
+    assert client.get("/").status_code == 302
+
+
+def test_the_deactivate_user_command_ends_sessions_and_is_recorded(viewer: User) -> None:
+    client = signed_in(viewer)
+    out = StringIO()
+    call_command("deactivate_user", "vera", stdout=out)
+    assert "Deactivated user vera; sessions ended." in out.getvalue()
+    (event,) = AuditEvent.objects.filter(verb="users.deactivate")
+    assert (event.target_name, event.after) == ("vera", {"is_active": False})
+    assert event.actor_name.startswith("manage.py deactivate_user")
+    _reactivate(viewer)
+    assert client.get("/").status_code == 302
+
+
 @pytest.mark.parametrize(
     ("trusted", "forwarded", "expected"),
     [
@@ -119,7 +164,7 @@ def test_deactivating_a_user_ends_their_session(viewer: User) -> None:
 def test_client_ip_trusts_only_the_configured_proxies(
     trusted: int, forwarded: str, expected: str, rf: RequestFactory
 ) -> None:
-    from opsconsole.core.http import client_ip
+    from opsconsole.web.http import client_ip
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     with override_settings(OPSCONSOLE_TRUSTED_PROXIES=trusted):

@@ -9,6 +9,7 @@ import math
 import time
 from typing import Any
 
+from opsconsole.sandbox import defaults
 from opsconsole.sandbox.controllers.base import (
     DEPLOYMENTS,
     PODS,
@@ -69,11 +70,9 @@ def new_pod(owner: Obj, template: Obj, name: str) -> Obj:
     }
     if tmeta.get("annotations"):
         meta["annotations"] = dict(tmeta["annotations"])
-    return {
-        "metadata": meta,
-        "spec": clone(template.get("spec") or {}),
-        "status": {"phase": "Pending", "qosClass": "BestEffort"},
-    }
+    # What the API server adds to every Pod a controller creates (defaults, admission).
+    made = defaults.pod_from_template(template.get("spec") or {})
+    return {"metadata": meta, "spec": made["spec"], "status": made["status"]}
 
 
 # -- ReplicaSet -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from opsconsole.core import views
+from opsconsole.shell import views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from opsconsole.accounts.roles import role_of
-from opsconsole.core.cluster import cluster_status
-from opsconsole.core.navigation import SECTIONS
+from opsconsole.shell.cluster_status import cluster_status
+from opsconsole.shell.navigation import SECTIONS
+from opsconsole.web.roles import role_of
 
 
 def console(request: HttpRequest) -> dict[str, object]:

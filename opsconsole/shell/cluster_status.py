@@ -11,7 +11,7 @@ from django.core.cache import cache
 from opsconsole.cluster import ClusterConfig, ClusterError, ClusterInfo, describe_cluster
 
 log = logging.getLogger(__name__)
-_CACHE_KEY = "core:cluster-status"
+_CACHE_KEY = "shell:cluster-status"
 _CACHE_SECONDS = 30
 
 
