@@ -150,7 +150,7 @@ class NodeUse:
     non_zero: list[int] = field(default_factory=lambda: [0, 0])  # cpu (m), memory
 
 
-@dataclass
+@dataclass(slots=True)
 class _Bound:
     node: str
     spec: Obj
@@ -169,6 +169,10 @@ def _placement_changed(old: Obj | None, new: Obj) -> bool:
         or (old.get("status") or {}).get("allocatable")
         != (new.get("status") or {}).get("allocatable")
     )
+
+
+_INTERNED: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
+_INTERNED_NZ: dict[tuple[int, int], tuple[int, int]] = {}
 
 
 class Tracker:
@@ -213,9 +217,12 @@ class Tracker:
             if not meta.get("deletionTimestamp"):
                 self.pending[meta["uid"]] = (meta.get("namespace", ""), meta["name"])
             return
+        # Interned: pods of one template ask for the same, so 50k pods share a few dicts.
         requests = pod_requests(spec)
+        requests = _INTERNED.setdefault(tuple(sorted(requests.items())), requests)
         ip = status.get("podIP") or ""
         nz = non_zero(spec)
+        nz = _INTERNED_NZ.setdefault(nz, nz)
         self.bound[meta["uid"]] = _Bound(node, spec, requests, ip, nz)
         use = self.use(node)
         use.pods += 1
