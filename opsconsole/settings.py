@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "opsconsole.accounts",
     # After axes: its sign-in failure receiver runs first, so the audit sees its verdict.
     "opsconsole.audit",
+    "opsconsole.workloads",
     "opsconsole.operations",
     "opsconsole.runs",
     "opsconsole.observability",

@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("opsconsole.shell.urls")),
     path("accounts/", include("opsconsole.accounts.urls")),
     path("audit/", include("opsconsole.audit.urls")),
+    path("", include("opsconsole.workloads.urls")),
 ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use, once: promtool, Alertmanager, shellcheck, Chromium.
+# Installs the Debian packages the tests use, once: promtool, Alertmanager, shellcheck, Chromium,
+# openssl (the sandbox's HTTPS certificate: kubectl sends tokens only over TLS).
 set -euo pipefail
 
 missing=()
@@ -8,6 +9,7 @@ command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/n
   || missing+=(prometheus-alertmanager)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v openssl >/dev/null || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from opsconsole.accounts.users import save_user
+from tests.helpers import live_objects
 from tests.helpers.sandbox import SandboxHandle, start_sandbox
 from tests.helpers.web import PASSWORD
 
@@ -82,3 +84,26 @@ def bare_sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
     handle = start_sandbox(tmp_path, seed=None)
     yield handle
     handle.cluster.shutdown_thread()
+
+
+# -- objects of every kind the detail pages show (tests/helpers/live_objects.py) ---------------
+
+
+@pytest.fixture(scope="session")
+def workspace(sandbox: SandboxHandle) -> live_objects.Workspace:
+    live_objects.kubectl(sandbox, "apply", "-f", "-", stdin=live_objects.MANIFESTS)
+    space = live_objects.Workspace(sandbox)
+    space.running_pod("app=web")
+    space.running_pod("app=crashy")
+    return space
+
+
+@pytest.fixture
+def console(workspace: live_objects.Workspace, settings: Any) -> Iterator[live_objects.Workspace]:
+    """The console pointed at the sandbox, showing the trading system and the test namespace."""
+    settings.KUBECONFIG = str(workspace.sandbox.kubeconfig)
+    settings.OPSCONSOLE_NAMESPACES = ["trading-system", live_objects.NAMESPACE]
+    cache.clear()  # the shell's cached cluster status belongs to whatever ran before
+    yield workspace
+    workspace.sandbox.clear_faults()
+    cache.clear()

@@ -13,7 +13,10 @@ import yaml
 from aiohttp import web
 
 from opsconsole.sandbox import (
+    apply,
+    auth,
     convert,
+    crds,
     defaults,
     errors,
     eviction,
@@ -21,9 +24,11 @@ from opsconsole.sandbox import (
     metrics_api,
     patch,
     protobuf,
+    rbac,
     schema,
     subresources,
     tables,
+    tokens,
     validation,
     watching,
 )
@@ -90,6 +95,8 @@ class Api:
             group, version, rest = parts[1], parts[2], parts[3:]
         else:
             raise errors.ApiError(404, "the server could not find the requested resource")
+        if group in auth.REVIEW_GROUPS and rest:
+            return await auth.review(self.store, request, group, version, rest)
         if group == "metrics.k8s.io":
             return self._resource_metrics(request, version, rest)
         if not rest:
@@ -98,6 +105,7 @@ class Api:
                 raise errors.ApiError(404, "the server could not find the requested resource")
             return json_response(doc)
         target = self._target(group, version, rest)
+        crds.FIELD_VALIDATION.set(request.query.get("fieldValidation", ""))
         return await self._dispatch(request, target)
 
     def _resource_metrics(
@@ -149,6 +157,8 @@ class Api:
             return await subresources.connect(self, request, t)
         if t.sub == "eviction":
             return await eviction.evict(self, request, t)
+        if t.sub == "token":
+            return await tokens.create_token(self, request, t)
         if t.name is None:
             if method == "GET":
                 if truthy(q.get("watch")):
@@ -191,29 +201,11 @@ class Api:
             raise errors.bad_request(f"the request body is not valid: {exc}") from None
 
     def _from_protobuf(self, raw: bytes, namespace: str) -> Obj:
-        """kubectl's typed clients send protobuf; see protobuf.py for what is understood."""
-        api_version, kind, meta = protobuf.decode(raw)
-        owner: Obj = next((r for r in meta.get("ownerReferences") or [] if r.get("controller")), {})
-        if kind == "Job" and owner.get("kind") == "CronJob":
-            cronjob = self.store.get(
-                preferred("batch", "cronjobs"),
-                meta.get("namespace") or namespace,
-                owner.get("name", ""),
-            )
-            if cronjob is not None and cronjob["metadata"]["uid"] == owner.get("uid"):
-                meta["namespace"] = meta.get("namespace") or namespace
-                spec = clone(cronjob["spec"].get("jobTemplate", {}).get("spec") or {})
-                return {"apiVersion": api_version, "kind": kind, "metadata": meta, "spec": spec}
-        decoded = protobuf.decode_simple(raw) or protobuf.decode_workload(raw)
-        if decoded is None:
-            raise errors.ApiError(
-                415,
-                "the body of the request was in an unknown format - accepted media types "
-                "include: application/json, application/yaml",
-                "UnsupportedMediaType",
-            )
+        """kubectl's typed clients send protobuf; protobuf.py decodes it by k8s.io/api."""
+        decoded = protobuf.decode(raw)
+        meta = decoded.setdefault("metadata", {})
         if namespace:
-            decoded["metadata"]["namespace"] = decoded["metadata"].get("namespace") or namespace
+            meta["namespace"] = meta.get("namespace") or namespace
         return decoded
 
     def _prepare(self, rt: ResourceType, t: Target, obj: Any, creating: bool) -> Obj:
@@ -280,6 +272,8 @@ class Api:
         except errors.ApiError as exc:
             raise validation.with_schema_errors(rt, obj, old, exc) from None
         validation.check(rt, obj, old)
+        crds.validate(rt, obj)
+        rbac.confirm_no_escalation(self.store, rt.kind, obj)
         prepared: Obj = obj
         return prepared
 
@@ -366,19 +360,34 @@ class Api:
                 },
                 "HorizontalPodAutoscaler": {"currentReplicas": 0, "desiredReplicas": 0},
             }.get(rt.kind, {})
+        self.record_manager(request, t, None, obj)
         created = self.store.create(rt, obj, dry_run=dry_run(request))
         return json_response(present(t.rt, created), 201)
 
-    async def _write(self, request: web.Request, t: Target, new: Obj, current: Obj) -> Obj:
+    def record_manager(self, request: web.Request, t: Target, old: Obj | None, new: Obj) -> None:
+        """managedFields: an Update by the request's field manager (see apply.py)."""
+        manager = apply.manager_name(
+            request.query.get("fieldManager"), request.headers.get("User-Agent", "")
+        )
+        has_status = "status" in storage_type(t.rt).subresources
+        apply.record_update(old, new, manager, t.rt.api_version, t.sub, has_status)
+
+    async def _write(
+        self, request: web.Request, t: Target, new: Obj, current: Obj, record: bool = True
+    ) -> Obj:
         rt = storage_type(t.rt)
         if t.sub == "status":
             merged = clone(current)
             merged["status"] = new.get("status", {})
             if new["metadata"].get("resourceVersion"):
                 merged["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"]
+            if not record and "managedFields" in new["metadata"]:
+                merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]  # apply
             new = merged
         elif "status" in rt.subresources:
             new["status"] = clone(current.get("status", {}))
+        if record:
+            self.record_manager(request, t, current, new)
         return self.store.update(rt, new, dry_run=dry_run(request))
 
     async def replace(self, request: web.Request, t: Target) -> web.StreamResponse:
@@ -395,7 +404,9 @@ class Api:
             return patch.json_patch(current, body)
         if ctype == "application/merge-patch+json":
             return patch.merge_patch(current, body)
-        if ctype in ("application/strategic-merge-patch+json", "application/apply-patch+yaml"):
+        if ctype == apply.APPLY_CONTENT_TYPE:
+            return patch.merge_patch(current, body)  # the scale subresource's apply
+        if ctype == "application/strategic-merge-patch+json":
             return patch.strategic_merge(current, body)
         raise errors.ApiError(
             415, f"the server does not support the patch type {ctype!r}", "UnsupportedMediaType"
@@ -406,11 +417,9 @@ class Api:
         assert t.name is not None
         body = await self.body(request)
         current = self.store.get(rt, t.namespace or "", t.name)
+        if request.content_type == apply.APPLY_CONTENT_TYPE:
+            return await self._apply(request, t, body, current)
         if current is None:
-            if request.content_type == "application/apply-patch+yaml":
-                obj = self._prepare(t.rt, t, body, creating=True)
-                created = self.store.create(rt, obj, dry_run=dry_run(request))
-                return json_response(present(t.rt, created), 201)
             raise errors.not_found(rt.plural, t.name, rt.group)
         view = present(t.rt, current)
         patched = self.apply_patch(request, view, body)
@@ -423,6 +432,44 @@ class Api:
             ]
         new = self._prepare(t.rt, t, patched, creating=False)
         updated = await self._write(request, t, new, current)
+        return json_response(present(t.rt, updated))
+
+    async def _apply(
+        self, request: web.Request, t: Target, body: Any, current: Obj | None
+    ) -> web.StreamResponse:
+        """Server-side apply (apply.py): the field manager is required, as on a real server."""
+        rt = storage_type(t.rt)
+        manager = request.query.get("fieldManager", "")
+        if not manager:
+            raise errors.invalid(
+                "PatchOptions",
+                "",
+                "meta.k8s.io",
+                [
+                    {
+                        "reason": "FieldValueRequired",
+                        "message": "Required value: is required for apply patch",
+                        "field": "fieldManager",
+                    }
+                ],
+            )
+        if current is None and t.sub is not None:
+            raise errors.not_found(rt.plural, t.name or "", rt.group)
+        force = truthy(request.query.get("force"))
+        has_status = "status" in rt.subresources
+        view = present(t.rt, current) if current is not None else None
+        merged = apply.apply(view, body, manager, force, t.rt.api_version, has_status, t.sub)
+        if current is None:
+            obj = self._prepare(t.rt, t, merged, creating=True)
+            if rt.namespaced:
+                self._ns_exists(rt, obj["metadata"]["namespace"])
+            created = self.store.create(rt, obj, dry_run=dry_run(request))
+            return json_response(present(t.rt, created), 201)
+        names_rv = isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion")
+        if not names_rv:
+            merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        new = self._prepare(t.rt, t, merged, creating=False)
+        updated = await self._write(request, t, new, current, record=False)
         return json_response(present(t.rt, updated))
 
     async def delete(self, request: web.Request, t: Target) -> web.StreamResponse:

@@ -72,7 +72,8 @@ async def serve(options: Options, say: Callable[[str], None]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     say(
-        f"Sandbox cluster ready at {sandbox.url} (kubeconfig {options.kubeconfig}, "
+        f"Sandbox cluster ready at {sandbox.url} (kubeconfig {options.kubeconfig} for "
+        f"{sandbox.tls_url or sandbox.url}, "
         f"{len(report.created)} objects applied, {len(report.skipped)} skipped)"
     )
     await stop.wait()

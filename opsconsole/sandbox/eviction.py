@@ -11,7 +11,6 @@ is for).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -35,11 +34,10 @@ async def evict(api: Api, request: web.Request, t: Target) -> web.StreamResponse
         raise errors.method_not_allowed(request.method)
     store = api.store
     ns = t.namespace or ""
-    raw = await request.read()
-    try:
-        body: Obj = json.loads(raw) if raw else {}
-    except ValueError:
-        raise errors.bad_request("the request body is not a valid Eviction") from None
+    # JSON from the official client; protobuf from kubectl drain's typed client.
+    body = await api.body(request, ns) if await request.read() else {}
+    if not isinstance(body, dict):
+        raise errors.bad_request("the request body is not a valid Eviction")
     name = (body.get("metadata") or {}).get("name")
     if name and name != t.name:
         raise errors.bad_request(

@@ -1,23 +1,61 @@
-"""Just enough of Kubernetes' protobuf encoding for kubectl's typed-client writes.
+"""Kubernetes' protobuf encoding, decoded by the real message definitions.
 
-kubectl sends protobuf bodies from its typed clients (`kubectl create job|deployment|
-namespace|configmap|secret|serviceaccount`, `kubectl autoscale`) and does not fall back to
-JSON on 415. Full decoding would need every generated.proto; instead: ObjectMeta and the flat
-kinds are decoded whole; Deployments, Jobs and autoscaling/v2 HPAs through field tables that
-cover what `kubectl create … --image` and `kubectl autoscale` set (a non-empty field outside
-them is refused, never dropped); a Job created from a CronJob takes its spec from that
-CronJob's jobTemplate (what kubectl copies). Anything else: 415.
+kubectl's typed clients (`kubectl create deployment|job|service|role|quota|token …`, `run`,
+`expose`, `autoscale`) send protobuf and do not fall back to JSON on 415. The message
+definitions — field number → JSON name, type, repeated/map, Go pointer, `omitempty`, inlined
+embedded structs — are in proto_schema.json, derived from k8s.io/api and k8s.io/apimachinery
+by scripts/gen_proto_schema.py. A body becomes the JSON the same Go struct would marshal to,
+so the rest of the server sees what a JSON client would have sent. A field number the schema
+does not know is refused (415), never dropped.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import os
+import re
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from opsconsole.sandbox import errors
 
 Obj = dict[str, Any]
 MAGIC = b"k8s\x00"
+
+_SCHEMA = json.loads(Path(__file__).with_name("proto_schema.json").read_text())
+Field = tuple[str, str, int]
+MESSAGES: dict[str, dict[int, Field]] = {
+    name: {int(n): (f[0], f[1], f[2]) for n, f in table.items()}
+    for name, table in _SCHEMA["messages"].items()
+}
+# Go slices wrapped in a message so that nil and empty differ; in JSON just the list.
+LISTS: frozenset[str] = frozenset(_SCHEMA["lists"])
+_FLAGS: dict[str, int] = _SCHEMA["flags"]
+REPEATED, MAP, POINTER = _FLAGS["repeated"], _FLAGS["map"], _FLAGS["pointer"]
+OMITEMPTY, INLINE = _FLAGS["omitempty"], _FLAGS["inline"]
+
+_META = "k8s.io.apimachinery.pkg.apis.meta.v1."
+QUANTITY = "k8s.io.apimachinery.pkg.api.resource.Quantity"
+INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
+TIME, MICRO_TIME, DURATION = _META + "Time", _META + "MicroTime", _META + "Duration"
+FIELDS_V1 = _META + "FieldsV1"
+RAW_EXTENSION = "k8s.io.apimachinery.pkg.runtime.RawExtension"
+SPECIAL = {QUANTITY, INT_OR_STRING, TIME, MICRO_TIME, DURATION, FIELDS_V1, RAW_EXTENSION}
+
+VARINT_TYPES = {"int32", "int64", "uint32", "uint64", "bool"}
+# Set to a directory to keep every protobuf body received (the decoder's test data).
+CAPTURE_ENV = "OPSCONSOLE_SANDBOX_CAPTURE_PROTOBUF"
+
+
+class _Absent:
+    """A value Go marshals as null (a zero Time): the field is left out."""
+
+
+ABSENT = _Absent()
+Wire = tuple[int, int, int | bytes]
 
 
 def _varint(data: bytes, i: int) -> tuple[int, int]:
@@ -31,325 +69,246 @@ def _varint(data: bytes, i: int) -> tuple[int, int]:
         if not b & 0x80:
             return value, i
         shift += 7
+        if shift > 63:
+            raise errors.bad_request("malformed protobuf varint")
 
 
-def fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    """(field number, value) pairs; length-delimited values stay bytes."""
-    out: list[tuple[int, int | bytes]] = []
+def fields(data: bytes) -> list[Wire]:
+    """(field number, wire type, value): varints as int, length-delimited and fixed as bytes."""
+    out: list[Wire] = []
     i = 0
     while i < len(data):
         key, i = _varint(data, i)
         number, wire = key >> 3, key & 7
         if wire == 0:
             value, i = _varint(data, i)
-            out.append((number, value))
-        elif wire == 2:
+            out.append((number, wire, value))
+            continue
+        if wire == 2:
             length, i = _varint(data, i)
-            out.append((number, data[i : i + length]))
-            i += length
-        elif wire == 1:
-            i += 8
-        elif wire == 5:
-            i += 4
+        elif wire in (1, 5):
+            length = 8 if wire == 1 else 4
         else:
-            raise errors.bad_request("unsupported protobuf wire type")
+            raise errors.bad_request(f"unsupported protobuf wire type {wire}")
+        if i + length > len(data):
+            raise errors.bad_request("truncated protobuf body")
+        out.append((number, wire, data[i : i + length]))
+        i += length
     return out
 
 
-def _text(value: int | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def _refuse(message: str, path: str, number: int) -> errors.ApiError:
+    return errors.ApiError(
+        415,
+        f"the sandbox cannot decode field {number} of protobuf message {message} (at "
+        f"{path or 'the top level'}): it is not in the schema from k8s.io/api; send JSON",
+        "UnsupportedMediaType",
+    )
 
 
-def _map_entry(value: int | bytes) -> tuple[str, str]:
-    entry = dict(fields(value if isinstance(value, bytes) else b""))
-    return _text(entry.get(1, b"")), _text(entry.get(2, b""))
+def _signed(value: int, bits: int) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
 
 
-def _owner(value: bytes) -> Obj:
-    names = {1: "kind", 3: "name", 4: "uid", 5: "apiVersion"}
-    ref: Obj = {}
-    for number, v in fields(value):
-        if number in names:
-            ref[names[number]] = _text(v)
-        elif number == 6:
-            ref["controller"] = bool(v)
-        elif number == 7:
-            ref["blockOwnerDeletion"] = bool(v)
-    return ref
+def _frac(value: int, unit: int) -> str:
+    whole, rest = divmod(value, unit)
+    if not rest:
+        return str(whole)
+    return f"{whole}.{str(rest).zfill(len(str(unit)) - 1).rstrip('0')}"
 
 
-def object_meta(data: bytes) -> Obj:
-    meta: Obj = {}
-    scalars = {1: "name", 2: "generateName", 3: "namespace", 5: "uid", 6: "resourceVersion"}
-    for number, value in fields(data):
-        if number in scalars:
-            if _text(value):
-                meta[scalars[number]] = _text(value)
-        elif number in (11, 12):
-            key, val = _map_entry(value)
-            meta.setdefault("labels" if number == 11 else "annotations", {})[key] = val
-        elif number == 13 and isinstance(value, bytes):
-            meta.setdefault("ownerReferences", []).append(_owner(value))
-        elif number == 14:
-            meta.setdefault("finalizers", []).append(_text(value))
-    return meta
+def go_duration(ns: int) -> str:
+    """time.Duration.String(): 1h0m0s, 1m30s, 1.5s, 250ms, 0s."""
+    if ns == 0:
+        return "0s"
+    sign, u = ("-" if ns < 0 else ""), abs(ns)
+    if u < 1_000_000_000:
+        unit, size = ("ns", 1) if u < 1000 else ("µs", 1000) if u < 1_000_000 else ("ms", 10**6)
+        return f"{sign}{_frac(u, size)}{unit}"
+    secs, nanos = divmod(u, 1_000_000_000)
+    hours, rest = divmod(secs, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{_frac(seconds * 1_000_000_000 + nanos, 1_000_000_000)}s"
+    if hours or minutes:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return sign + text
 
 
-def _simple_fields(kind: str, message: list[tuple[int, int | bytes]]) -> Obj:
-    """The bodies of the kinds `kubectl create namespace|configmap|secret|serviceaccount` send
-    (field numbers from k8s.io/api/core/v1/generated.proto)."""
+def _sub(data: bytes) -> dict[int, int | bytes]:
+    return {number: value for number, _, value in fields(data)}
+
+
+def _int(value: int | bytes | None) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _special(type_name: str, data: bytes, path: str) -> Any:
+    msg = _sub(data)
+    if type_name == QUANTITY:
+        return _str(msg.get(1, b""), path)
+    if type_name == INT_OR_STRING:
+        if _int(msg.get(1)) == 1:
+            return _str(msg.get(3, b""), path)
+        return _signed(_int(msg.get(2)), 32)
+    if type_name in (TIME, MICRO_TIME):
+        if not data:
+            return ABSENT  # Go's zero time, which marshals as null
+        when = datetime.fromtimestamp(_signed(_int(msg.get(1)), 64), UTC)
+        if type_name == TIME:  # whole seconds only, as metav1.Time's own codec keeps
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{_int(msg.get(2)) // 1000:06d}Z"
+    if type_name == DURATION:
+        return go_duration(_signed(_int(msg.get(1)), 64))
+    raw = msg.get(1, b"")
+    if not isinstance(raw, bytes) or not raw:
+        return ABSENT
+    if raw.startswith(MAGIC):
+        return decode(raw)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise errors.bad_request(f"{path}: embedded object is neither JSON nor protobuf") from None
+
+
+def _str(value: int | bytes, path: str) -> str:
+    if not isinstance(value, bytes):
+        raise errors.bad_request(f"{path}: expected a length-delimited string")
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        raise errors.bad_request(f"{path}: a string that is not UTF-8") from None
+
+
+def _scalar(type_name: str, wire: int, value: int | bytes, path: str) -> Any:
+    if type_name in VARINT_TYPES:
+        if not isinstance(value, int):
+            raise errors.bad_request(f"{path}: expected a varint for {type_name}")
+        if type_name == "bool":
+            return bool(value)
+        if type_name == "int32":
+            return _signed(value, 32)
+        if type_name == "int64":
+            return _signed(value, 64)
+        return value
+    if type_name == "string":
+        return _str(value, path)
+    if type_name == "bytes":
+        if not isinstance(value, bytes):
+            raise errors.bad_request(f"{path}: expected length-delimited bytes")
+        return base64.b64encode(value).decode()
+    if (wire, type_name) in ((1, "double"), (5, "float")) and isinstance(value, bytes):
+        return struct.unpack("<d" if wire == 1 else "<f", value)[0]
+    raise errors.bad_request(f"{path}: wire type {wire} does not fit {type_name}")
+
+
+def _value(type_name: str, wire: int, value: int | bytes, path: str) -> Any:
+    if type_name not in MESSAGES:
+        return _scalar(type_name, wire, value, path)
+    if not isinstance(value, bytes):
+        raise errors.bad_request(f"{path}: expected an embedded {type_name}")
+    if type_name in SPECIAL:
+        return _special(type_name, value, path)
+    if type_name in LISTS:
+        (_, item_type, _) = MESSAGES[type_name][1]
+        return [_value(item_type, w, v, path) for n, w, v in fields(value) if n == 1]
+    return message(type_name, value, path)
+
+
+def _zero(value: Any) -> bool:
+    return value is ABSENT or (not isinstance(value, dict | list) and value in ("", 0, False))
+
+
+def message(type_name: str, data: bytes, path: str = "") -> Obj:
+    """One message as the JSON its Go struct marshals to (empty non-pointer structs and
+    `omitempty` zero values left out, as JSON clients leave them)."""
+    table = MESSAGES[type_name]
     out: Obj = {}
-    for number, value in message:
-        raw = value if isinstance(value, bytes) else b""
-        if kind == "ConfigMap" and number == 2:
-            key, val = _map_entry(value)
-            out.setdefault("data", {})[key] = val
-        elif kind == "ConfigMap" and number == 3:
-            entry = dict(fields(raw))
-            data = entry.get(2, b"")
-            out.setdefault("binaryData", {})[_text(entry.get(1, b""))] = base64.b64encode(
-                data if isinstance(data, bytes) else b""
-            ).decode()
-        elif kind == "Secret" and number == 2:
-            entry = dict(fields(raw))
-            data = entry.get(2, b"")
-            out.setdefault("data", {})[_text(entry.get(1, b""))] = base64.b64encode(
-                data if isinstance(data, bytes) else b""
-            ).decode()
-        elif kind == "Secret" and number == 3:
-            out["type"] = _text(value)
-        elif kind == "Secret" and number == 4:
-            key, val = _map_entry(value)
-            out.setdefault("stringData", {})[key] = val
-        elif kind in ("ConfigMap", "Secret") and number == (4 if kind == "ConfigMap" else 5):
-            out["immutable"] = bool(value)
-        elif kind == "ServiceAccount" and number == 4:
-            out["automountServiceAccountToken"] = bool(value)
-        elif kind == "ServiceAccount" and number == 3:
-            out.setdefault("imagePullSecrets", []).append(
-                {"name": _text(dict(fields(raw)).get(1, b""))}
-            )
-    return out
-
-
-SIMPLE_KINDS = {"Namespace", "ConfigMap", "Secret", "ServiceAccount"}
-
-
-def decode(body: bytes) -> tuple[str, str, Obj]:
-    """apiVersion, kind and metadata of a protobuf-encoded object."""
-    if not body.startswith(MAGIC):
-        raise errors.bad_request("protobuf body without the k8s envelope")
-    unknown = dict(fields(body[len(MAGIC) :]))
-    head = unknown.get(1, b"")
-    type_meta = dict(fields(head if isinstance(head, bytes) else b""))
-    raw = unknown.get(2, b"")
-    obj = dict(fields(raw if isinstance(raw, bytes) else b""))
-    meta_bytes = obj.get(1, b"")
-    meta = object_meta(meta_bytes if isinstance(meta_bytes, bytes) else b"")
-    return _text(type_meta.get(1, b"")), _text(type_meta.get(2, b"")), meta
-
-
-def decode_simple(body: bytes) -> Obj | None:
-    """A whole Namespace, ConfigMap, Secret or ServiceAccount; None for any other kind."""
-    api_version, kind, meta = decode(body)
-    if kind not in SIMPLE_KINDS or api_version != "v1":
-        return None
-    raw = dict(fields(body[len(MAGIC) :])).get(2, b"")
-    message = fields(raw if isinstance(raw, bytes) else b"")
-    return {
-        "apiVersion": "v1",
-        "kind": kind,
-        "metadata": meta,
-        **_simple_fields(kind, [(n, v) for n, v in message if n != 1]),
-    }
-
-
-# Field tables (k8s.io/api generated.proto) for the workload bodies kubectl's typed clients
-# send: `kubectl create deployment|job --image`. (json name, type, repeated, zero is a value).
-# A non-empty field that is not listed makes the body refused (415) rather than half-read.
-Field = tuple[str, str, bool, bool]
-SCHEMAS: dict[str, dict[int, Field]] = {
-    "Deployment": {
-        1: ("metadata", "meta", False, False),
-        2: ("spec", "DeploymentSpec", False, False),
-        3: ("status", "ignore", False, False),
-    },
-    "Job": {
-        1: ("metadata", "meta", False, False),
-        2: ("spec", "JobSpec", False, False),
-        3: ("status", "ignore", False, False),
-    },
-    "DeploymentSpec": {
-        1: ("replicas", "int", False, True),
-        2: ("selector", "LabelSelector", False, False),
-        3: ("template", "PodTemplateSpec", False, False),
-        4: ("strategy", "DeploymentStrategy", False, False),
-        5: ("minReadySeconds", "int", False, False),
-        6: ("revisionHistoryLimit", "int", False, True),
-        7: ("paused", "bool", False, False),
-        9: ("progressDeadlineSeconds", "int", False, True),
-    },
-    "DeploymentStrategy": {1: ("type", "str", False, False)},
-    "JobSpec": {
-        1: ("parallelism", "int", False, True),
-        2: ("completions", "int", False, True),
-        3: ("activeDeadlineSeconds", "int", False, True),
-        4: ("selector", "LabelSelector", False, False),
-        5: ("manualSelector", "bool", False, True),
-        6: ("template", "PodTemplateSpec", False, False),
-        7: ("backoffLimit", "int", False, True),
-        8: ("ttlSecondsAfterFinished", "int", False, True),
-        9: ("completionMode", "str", False, False),
-        10: ("suspend", "bool", False, True),
-    },
-    "LabelSelector": {
-        1: ("matchLabels", "map", False, False),
-        2: ("matchExpressions", "LabelSelectorRequirement", True, False),
-    },
-    "LabelSelectorRequirement": {
-        1: ("key", "str", False, False),
-        2: ("operator", "str", False, False),
-        3: ("values", "str", True, False),
-    },
-    "PodTemplateSpec": {
-        1: ("metadata", "meta", False, False),
-        2: ("spec", "PodSpec", False, False),
-    },
-    "PodSpec": {
-        2: ("containers", "Container", True, False),
-        3: ("restartPolicy", "str", False, False),
-        4: ("terminationGracePeriodSeconds", "int", False, True),
-        5: ("activeDeadlineSeconds", "int", False, True),
-        6: ("dnsPolicy", "str", False, False),
-        7: ("nodeSelector", "map", False, False),
-        8: ("serviceAccountName", "str", False, False),
-        10: ("nodeName", "str", False, False),
-        16: ("hostname", "str", False, False),
-        17: ("subdomain", "str", False, False),
-        19: ("schedulerName", "str", False, False),
-    },
-    "Container": {
-        1: ("name", "str", False, False),
-        2: ("image", "str", False, False),
-        3: ("command", "str", True, False),
-        4: ("args", "str", True, False),
-        5: ("workingDir", "str", False, False),
-        6: ("ports", "ContainerPort", True, False),
-        7: ("env", "EnvVar", True, False),
-        8: ("resources", "ResourceRequirements", False, False),
-        13: ("terminationMessagePath", "str", False, False),
-        14: ("imagePullPolicy", "str", False, False),
-        16: ("stdin", "bool", False, False),
-        17: ("stdinOnce", "bool", False, False),
-        18: ("tty", "bool", False, False),
-        20: ("terminationMessagePolicy", "str", False, False),
-    },
-    "ContainerPort": {
-        1: ("name", "str", False, False),
-        2: ("hostPort", "int", False, False),
-        3: ("containerPort", "int", False, False),
-        4: ("protocol", "str", False, False),
-        5: ("hostIP", "str", False, False),
-    },
-    "EnvVar": {1: ("name", "str", False, False), 2: ("value", "str", False, False)},
-    # autoscaling/v2, as `kubectl autoscale` sends it.
-    "HorizontalPodAutoscaler": {
-        1: ("metadata", "meta", False, False),
-        2: ("spec", "HorizontalPodAutoscalerSpec", False, False),
-        3: ("status", "ignore", False, False),
-    },
-    "HorizontalPodAutoscalerSpec": {
-        1: ("scaleTargetRef", "CrossVersionObjectReference", False, False),
-        2: ("minReplicas", "int", False, True),
-        3: ("maxReplicas", "int", False, True),
-        4: ("metrics", "MetricSpec", True, False),
-    },
-    "CrossVersionObjectReference": {
-        1: ("kind", "str", False, False),
-        2: ("name", "str", False, False),
-        3: ("apiVersion", "str", False, False),
-    },
-    "MetricSpec": {
-        1: ("type", "str", False, False),
-        4: ("resource", "ResourceMetricSource", False, False),
-    },
-    "ResourceMetricSource": {
-        1: ("name", "str", False, False),
-        2: ("target", "MetricTarget", False, False),
-    },
-    "MetricTarget": {
-        1: ("type", "str", False, False),
-        2: ("value", "quantity", False, False),
-        3: ("averageValue", "quantity", False, False),
-        4: ("averageUtilization", "int", False, True),
-    },
-    "ResourceRequirements": {
-        1: ("limits", "quantities", False, False),
-        2: ("requests", "quantities", False, False),
-    },
-}
-
-
-def _empty(value: int | bytes) -> bool:
-    return value in (0, b"")
-
-
-def _message(schema: str, data: bytes) -> Obj:
-    table = SCHEMAS[schema]
-    out: Obj = {}
-    for number, value in fields(data):
+    for number, wire, value in fields(data):
         spec = table.get(number)
         if spec is None:
-            if _empty(value):
-                continue  # a Go non-pointer field at its zero value: nothing was set
-            raise errors.ApiError(
-                415,
-                f"the sandbox cannot decode field {number} of a protobuf {schema}; send JSON",
-                "UnsupportedMediaType",
-            )
-        name, kind, repeated, keep_zero = spec
-        if kind == "ignore":
-            continue  # status is the server's
-        raw = value if isinstance(value, bytes) else b""
-        if kind == "str":
-            decoded: Any = _text(value)
-        elif kind == "int":
-            decoded = value if isinstance(value, int) else 0
-        elif kind == "bool":
-            decoded = bool(value)
-        elif kind == "map":
-            key, val = _map_entry(value)
-            out.setdefault(name, {})[key] = val
+            raise _refuse(type_name, path, number)
+        name, item_type, flags = spec
+        where = f"{path}.{name}" if path else name
+        if flags & MAP:
+            entry = _sub(value if isinstance(value, bytes) else b"")
+            key = _str(entry.get(1, b""), where)
+            inner = entry.get(2, 0 if item_type in VARINT_TYPES else b"")
+            decoded = _value(item_type, 0 if isinstance(inner, int) else 2, inner, where)
+            out.setdefault(name, {})[key] = "" if decoded is ABSENT else decoded
             continue
-        elif kind == "quantities":
-            entry = dict(fields(raw))
-            inner = entry.get(2, b"")
-            amount = dict(fields(inner if isinstance(inner, bytes) else b"")).get(1, b"")
-            out.setdefault(name, {})[_text(entry.get(1, b""))] = _text(amount)
+        if flags & REPEATED:
+            items = out.setdefault(name, [])
+            if wire == 2 and item_type in VARINT_TYPES and isinstance(value, bytes):
+                packed = value  # proto2 decoders accept packed numbers too
+                i = 0
+                while i < len(packed):
+                    number_value, i = _varint(packed, i)
+                    items.append(_scalar(item_type, 0, number_value, where))
+            else:
+                items.append(_value(item_type, wire, value, f"{where}[{len(items)}]"))
             continue
-        elif kind == "quantity":
-            decoded = _text(dict(fields(raw)).get(1, b""))
-        elif kind == "meta":
-            decoded = object_meta(raw)
-        else:
-            decoded = _message(kind, raw)
-        if repeated:
-            out.setdefault(name, []).append(decoded)
-        elif keep_zero or decoded not in ("", 0, False, {}):
-            out[name] = decoded
+        decoded = _value(item_type, wire, value, where)
+        if flags & INLINE and isinstance(decoded, dict):
+            out.update(decoded)
+            continue
+        if decoded is ABSENT:
+            continue
+        if not flags & POINTER:
+            # A Go value field is always on the wire; its zero means "not set".
+            if isinstance(decoded, dict) and not decoded:
+                continue
+            if item_type in (INT_OR_STRING, QUANTITY) and _zero(decoded):
+                continue
+            if flags & OMITEMPTY and _zero(decoded):
+                continue
+        out[name] = decoded
     return out
 
 
-def decode_workload(body: bytes) -> Obj | None:
-    """A Deployment, Job or HPA as `kubectl create deployment|job` and `kubectl autoscale`
-    send it; None for other kinds."""
-    api_version, kind, _ = decode(body)
-    if (api_version, kind) not in (
-        ("apps/v1", "Deployment"),
-        ("batch/v1", "Job"),
-        ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ):
-        return None
-    raw = dict(fields(body[len(MAGIC) :])).get(2, b"")
-    obj = _message(kind, raw if isinstance(raw, bytes) else b"")
+def message_name(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    package = group.split(".")[0] if group else "core"
+    return f"k8s.io.api.{package}.{version}.{kind}"
+
+
+def envelope(body: bytes) -> tuple[str, str, bytes]:
+    """apiVersion, kind and the raw message of runtime.Unknown behind the `k8s\\0` magic."""
+    if not body.startswith(MAGIC):
+        raise errors.bad_request("protobuf body without the k8s envelope")
+    unknown = _sub(body[len(MAGIC) :])
+    head = unknown.get(1, b"")
+    type_meta = _sub(head if isinstance(head, bytes) else b"")
+    raw = unknown.get(2, b"")
+    api_version = _str(type_meta.get(1, b""), "apiVersion")
+    kind = _str(type_meta.get(2, b""), "kind")
+    return api_version, kind, raw if isinstance(raw, bytes) else b""
+
+
+def decode(body: bytes) -> Obj:
+    """A whole object. Its status is left out: on create the server sets status itself."""
+    api_version, kind, raw = envelope(body)
+    _capture(kind, body)
+    name = message_name(api_version, kind)
+    if name not in MESSAGES:
+        raise errors.ApiError(
+            415,
+            f"the sandbox has no protobuf schema for {api_version} {kind}; send JSON",
+            "UnsupportedMediaType",
+        )
+    obj = message(name, raw)
+    obj.pop("status", None)
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+def _capture(kind: str, body: bytes) -> None:
+    directory = os.environ.get(CAPTURE_ENV)
+    if not directory:
+        return
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^a-z0-9]+", "-", kind.lower())
+    count = len(list(folder.glob(f"{stem}*.pb")))
+    (folder / f"{stem}{'-' + str(count) if count else ''}.pb").write_bytes(body)

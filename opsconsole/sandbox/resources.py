@@ -58,7 +58,8 @@ _ALL = ("all",)
 _STATUS = ("status",)
 _SCALE = ("scale", "status")
 
-RESOURCES: tuple[ResourceType, ...] = (
+# A list: CustomResourceDefinitions add and remove their kinds at run time (crds.py).
+RESOURCES: list[ResourceType] = [
     _rt(
         "",
         "v1",
@@ -108,7 +109,9 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("pv",),
         subresources=_STATUS,
     ),
-    _rt("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
+    _rt(
+        "", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",), subresources=("token",)
+    ),
     _rt("", "v1", "Event", "events", short_names=("ev",)),
     _rt("", "v1", "ResourceQuota", "resourcequotas", short_names=("quota",), subresources=_STATUS),
     _rt("", "v1", "LimitRange", "limitranges", short_names=("limits",)),
@@ -243,7 +246,42 @@ RESOURCES: tuple[ResourceType, ...] = (
         namespaced=False,
         short_names=("sc",),
     ),
-)
+    # Answered, never stored: `kubectl auth can-i` and `kubectl auth whoami` (see auth.py).
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "authentication.k8s.io",
+        "v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        namespaced=False,
+        verbs=("create",),
+    ),
+    _rt(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        namespaced=False,
+        short_names=("crd", "crds"),
+        subresources=_STATUS,
+        categories=("api-extensions",),
+    ),
+]
 
 # The version a group advertises first (kubectl picks it when no version is given).
 PREFERRED: dict[str, str] = {"autoscaling": "v2"}
@@ -345,6 +383,13 @@ def resource_list_doc(group: str, version: str) -> Obj | None:
                 sub_entry.update(kind=CONNECT_KINDS[sub], verbs=["create", "get"])
             elif sub == "eviction":
                 sub_entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
+            elif sub == "token":
+                sub_entry.update(
+                    group="authentication.k8s.io",
+                    version="v1",
+                    kind="TokenRequest",
+                    verbs=["create"],
+                )
             resources.append(sub_entry)
     return {
         "kind": "APIResourceList",

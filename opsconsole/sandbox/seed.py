@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from opsconsole.sandbox import defaults, errors, schema, validation
+from opsconsole.sandbox import crds, defaults, errors, schema, validation
 from opsconsole.sandbox.resources import by_kind, preferred
 from opsconsole.sandbox.store import Store
 
@@ -72,6 +72,7 @@ def apply_object(store: Store, doc: Obj, report: SeedReport, source: str = "") -
     try:
         schema.validate(rt, doc)
         validation.check(rt, doc)
+        crds.validate(rt, doc)
         if rt.group == "events.k8s.io":
             return
         if store.get(rt, meta.get("namespace", ""), name) is not None:

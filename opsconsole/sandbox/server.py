@@ -22,13 +22,18 @@ from aiohttp import web
 
 from opsconsole.sandbox import (
     apimetrics,
+    auth,
+    crds,
     errors,
     kubeconfig,
     metrics,
     openapi,
+    rbac,
     schema,
     seed,
     synthetic,
+    tls,
+    tokens,
 )
 from opsconsole.sandbox.api import Api
 from opsconsole.sandbox.clock import Clock
@@ -66,6 +71,8 @@ class Sandbox:
     ) -> None:
         self.host = check_loopback(host)
         self.port = port
+        self.tls_port = 0  # HTTPS for kubectl, which sends tokens only over TLS (tls.py)
+        self.tls: tls.Tls | None = None
         self.store = Store()
         self.clock = Clock(scale=time_scale)
         self.faults = Faults()
@@ -84,6 +91,11 @@ class Sandbox:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def tls_url(self) -> str | None:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.tls_port}" if self.tls is not None else None
 
     # -- the app ----------------------------------------------------------------------------
 
@@ -122,6 +134,8 @@ class Sandbox:
                             request.transport.abort()
                         return web.Response(status=500)
                     await apply(rule)
+            if not request.path.startswith(auth.OPEN_PATHS):
+                auth.admit(self.store, request, lambda token: tokens.subject(self.api, token))
             return await handler(request)
         except errors.ApiError as exc:
             resp = json_response(exc.status(), exc.code)
@@ -212,6 +226,8 @@ class Sandbox:
     def seed(self, directory: Path | None, pods: int = 0) -> seed.SeedReport:
         seed.ensure_namespace(self.store, "default")
         seed.ensure_namespace(self.store, "kube-system")
+        rbac.bootstrap(self.store)
+        crds.install(self.store)  # before k8s/, whose VPA, cert-manager, Argo CD objects need them
         report = seed.seed(self.store, directory) if directory else seed.SeedReport()
         if pods:
             synthetic.fill(self.store, pods)
@@ -227,6 +243,15 @@ class Sandbox:
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
+        self.tls = tls.self_signed()
+        if self.tls is not None:
+            secure = web.TCPSite(
+                self.runner, self.host, self.tls_port, ssl_context=self.tls.context
+            )
+            await secure.start()
+            server = getattr(secure, "_server", None)
+            if server is not None and server.sockets:
+                self.tls_port = server.sockets[0].getsockname()[1]
         self.manager.start()
 
     async def stop(self) -> None:
@@ -236,7 +261,10 @@ class Sandbox:
             await self.runner.cleanup()
 
     def write_kubeconfig(self, path: Path) -> None:
-        kubeconfig.write(path, self.url)
+        if self.tls is not None and self.tls_url is not None:
+            kubeconfig.write(path, self.tls_url, self.tls.certificate)
+        else:
+            kubeconfig.write(path, self.url)
 
     # -- in a thread (tests) ----------------------------------------------------------------
 

@@ -103,6 +103,14 @@ class Bucket:
             i += 1
 
 
+class Buckets(dict[str, Bucket]):
+    """A bucket per resource; kinds a CRD adds later get theirs on first use."""
+
+    def __missing__(self, key: str) -> Bucket:
+        bucket = self[key] = Bucket()
+        return bucket
+
+
 @dataclass
 class Watcher:
     key: str
@@ -131,7 +139,7 @@ class Store:
     def __init__(self, history: int = 50_000) -> None:
         self.rv = 0
         self.compacted_rv = 0
-        self.buckets: dict[str, Bucket] = {rt.key: Bucket() for rt in RESOURCES}
+        self.buckets: dict[str, Bucket] = Buckets({rt.key: Bucket() for rt in RESOURCES})
         self.history: deque[Change] = deque(maxlen=history)
         self.watchers: list[Watcher] = []
         self.listeners: list[Callable[[Change], None]] = []

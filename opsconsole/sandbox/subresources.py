@@ -85,6 +85,7 @@ async def scale(api: Api, request: web.Request, t: Target) -> web.StreamResponse
     obj["spec"]["replicas"] = replicas
     want = (new_scale.get("metadata") or {}).get("resourceVersion")
     obj["metadata"]["resourceVersion"] = want or current["metadata"]["resourceVersion"]
+    api.record_manager(request, t, current, obj)  # the manager owns spec.replicas, via "scale"
     updated = api.store.update(rt, obj, dry_run=dry_run(request))
     return json_response(_scale_of(updated))
 

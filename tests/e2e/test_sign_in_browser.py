@@ -7,18 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from opsconsole.accounts.users import save_user
+from tests.helpers.browser import sign_in
 from tests.helpers.web import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/")
-    expect(page).to_have_url(f"{base}/accounts/login/?next=/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_it_signs_in_shows_the_shell_and_signs_out(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -82,15 +83,24 @@ def kubectl(
 
 
 def raw(
-    url: str, method: str = "GET", body: Any = None, content_type: str = "application/json"
+    url: str,
+    method: str = "GET",
+    body: Any = None,
+    content_type: str = "application/json",
+    token: str | None = "sandbox",  # noqa: S107 (the sandbox admin token)
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    """One HTTP request without the client's models, for paths and bodies it can't express."""
+    """One HTTP request without the client's models, for paths and bodies it can't express
+    (as the admin unless `token` says otherwise; None sends no credentials)."""
     import urllib.error
     import urllib.request
 
     data = json.dumps(body).encode() if body is not None else None
+    sent = {"Content-Type": content_type, **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(  # noqa: S310 (a loopback http URL)
-        url, data=data, method=method, headers={"Content-Type": content_type}
+        url, data=data, method=method, headers=sent
     )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback URL)
@@ -126,3 +136,17 @@ def deploy_sh(
         timeout=60,
         check=False,
     )
+
+
+def closed_port_kubeconfig(tmp_path: Path) -> Path:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        f"clusters: [{{name: gone, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: gone, user: {token: x}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: gone}}]\n"
+    )
+    return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,28 +10,15 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from opsconsole.cluster import ClusterConfig, ClusterUnreachable, describe_cluster
+from tests.helpers.cluster import closed_port_kubeconfig
 from tests.helpers.sandbox import SandboxHandle
 from tests.helpers.web import signed_in
-
-
-def _closed_port_kubeconfig(tmp_path: Path) -> Path:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    path = tmp_path / "kubeconfig"
-    path.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
-        f"clusters: [{{name: gone, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
-        "users: [{name: gone, user: {token: x}}]\n"
-        "contexts: [{name: gone, context: {cluster: gone, user: gone}}]\n"
-    )
-    return path
 
 
 def test_it_knows_the_sandbox_for_what_it_is(sandbox: SandboxHandle) -> None:
     info = describe_cluster(ClusterConfig(kubeconfig=str(sandbox.kubeconfig)))
     assert info.sandbox is True
-    assert info.server == sandbox.url
+    assert info.server == sandbox.server
     assert info.version.startswith("v1.")
 
 
@@ -44,7 +30,7 @@ def test_a_server_error_counts_as_unreachable(sandbox: SandboxHandle) -> None:
 
 def test_a_closed_port_is_unreachable_and_says_where(tmp_path: Path) -> None:
     with pytest.raises(ClusterUnreachable, match=r"127\.0\.0\.1"):
-        describe_cluster(ClusterConfig(kubeconfig=str(_closed_port_kubeconfig(tmp_path))))
+        describe_cluster(ClusterConfig(kubeconfig=str(closed_port_kubeconfig(tmp_path))))
 
 
 def test_every_page_shows_the_sandbox_banner(sandbox: SandboxHandle, viewer: User) -> None:
@@ -53,12 +39,12 @@ def test_every_page_shows_the_sandbox_banner(sandbox: SandboxHandle, viewer: Use
         html = signed_in(viewer).get("/").content.decode()
     cache.clear()
     assert "SANDBOX" in html
-    assert sandbox.url in html
+    assert sandbox.server in html
 
 
 def test_an_unreachable_cluster_is_shown_not_raised(tmp_path: Path, viewer: User) -> None:
     cache.clear()
-    with override_settings(KUBECONFIG=str(_closed_port_kubeconfig(tmp_path))):
+    with override_settings(KUBECONFIG=str(closed_port_kubeconfig(tmp_path))):
         response = signed_in(viewer).get("/")
     cache.clear()
     assert response.status_code == 200

@@ -148,20 +148,32 @@ def test_rollback_restores_the_previous_image(fresh_sandbox: SandboxHandle) -> N
     fresh_sandbox.wait_for(image_restored)
 
 
-@pytest.mark.parametrize("dry_run", [["--dry-run"], []], ids=["dry-run", "for-real"])
-def test_deploy_stops_at_the_missing_crds(sandbox: SandboxHandle, dry_run: list[str]) -> None:
-    """The sandbox serves no CustomResourceDefinitions (cert-manager, VPA are skipped when it
-    seeds), so deploy, dry run or not, stops before applying anything, naming what to install."""
-    result = _deploy_sh(sandbox.kubeconfig, *dry_run, "deploy")
-    assert result.returncode != 0
-    assert "the cluster lacks custom resource definitions the manifests use" in result.stderr
-    assert "certificates.cert-manager.io (install cert-manager)" in result.stderr
-    assert "issuers.cert-manager.io (install cert-manager)" in result.stderr
-    assert (
-        "verticalpodautoscalers.autoscaling.k8s.io (install the Vertical Pod Autoscaler)"
-        in result.stderr
+def test_dry_run_deploy_is_accepted_by_the_api_server(sandbox: SandboxHandle) -> None:
+    """The sandbox serves the CRDs the manifests use (cert-manager, VPA), so the dry run passes
+    the CRD check and the server accepts every object without changing one."""
+    before = client.AppsV1Api(sandbox.api_client()).read_namespaced_deployment("trading-engine", NS)
+    result = _deploy_sh(sandbox.kubeconfig, "--dry-run", "deploy")
+    assert result.returncode == 0, result.stderr
+    assert "lacks custom resource definitions" not in result.stderr
+    assert "==> applying ingress.yaml (dry run)" in result.stderr
+    assert "certificate.cert-manager.io/trading-system-tls configured (server dry run)" in (
+        result.stdout
     )
-    assert "applying" not in result.stderr
+    assert "dry run complete: the API server accepted every object" in result.stderr
+    after = client.AppsV1Api(sandbox.api_client()).read_namespaced_deployment("trading-engine", NS)
+    assert after.metadata.generation == before.metadata.generation
+
+
+def test_deploy_runs_to_the_end(fresh_sandbox: SandboxHandle) -> None:
+    _wait_deployments_available(fresh_sandbox)
+    result = _deploy_sh(fresh_sandbox.kubeconfig, "--timeout", ROLLOUT_TIMEOUT, "deploy")
+    assert result.returncode == 0, result.stderr
+    for name in ["namespace.yaml", "ingress.yaml", "autoscaling.yaml", "opsconsole.yaml"]:
+        assert f"==> applying {name}" in result.stderr
+    assert "verticalpodautoscaler.autoscaling.k8s.io/trading-ml-service" in result.stdout
+    assert "issuer.cert-manager.io/trading-system-ca" in result.stdout
+    assert "all workloads in trading-system are rolled out" in result.stderr
+    assert "deployed to namespace trading-system" in result.stderr
 
 
 def _image(apps: client.AppsV1Api, name: str) -> str:

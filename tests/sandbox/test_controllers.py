@@ -143,7 +143,7 @@ def test_deleting_a_deployment_collects_its_replicasets_and_pods(sandbox, api):
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     apps.create_namespaced_deployment(NS, deployment("gone", replicas=2))
     sandbox.wait_for(rollout_done(apps, "gone", 2))
-    apps.delete_namespaced_deployment("gone", NS, propagation_policy="Foreground")
+    apps.delete_namespaced_deployment("gone", NS, propagation_policy="Background")
     assert not apps.list_namespaced_replica_set(NS, label_selector="app=gone").items
     # Pods are Terminating for their grace period (30 s, half a second in the sandbox).
     pods = core.list_namespaced_pod(NS, label_selector="app=gone").items

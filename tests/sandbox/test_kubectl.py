@@ -44,7 +44,7 @@ KINDS = [
 
 
 def create(sandbox, name, replicas, image="registry.local/web:1"):
-    """kubectl create deployment sends protobuf, which the sandbox does not decode."""
+    """A Deployment from the official client (JSON), with a replica count set up front."""
     client.AppsV1Api(sandbox.api_client()).create_namespaced_deployment(
         OWN, deployment(name, replicas=replicas, image=image)
     )

@@ -126,7 +126,7 @@ class Manager:
             while ctx.queue and processed < 2000:
                 key, ns, name = ctx.queue.pop()
                 reconcile = self.reconcilers.get(key)
-                if reconcile is not None:
+                if reconcile is not None and not self._deleting(key, ns, name):
                     self._guard(reconcile, ctx, ns, name)
                 processed += 1
                 if processed % 200 == 0:
@@ -140,6 +140,14 @@ class Manager:
                 timeout = max(0.0, min(timeout, ctx.delayed[0][0] - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ctx.wake.wait(), timeout)
+
+    def _deleting(self, key: str, ns: str, name: str) -> bool:
+        """Controllers leave an object being deleted in the foreground alone (pods aside:
+        the kubelet finishes their termination)."""
+        if key == PODS.key:
+            return False
+        obj = self.ctx.store.buckets[key].objects.get((ns, name))
+        return obj is not None and bool(obj["metadata"].get("deletionTimestamp"))
 
     @staticmethod
     def _guard(fn: Callable[..., None], *args: Any) -> None:

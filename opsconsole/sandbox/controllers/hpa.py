@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any
 
+from opsconsole.sandbox.apply import record_update
 from opsconsole.sandbox.controllers.base import DEPLOYMENTS, HPAS, STATEFULSETS, Context
 from opsconsole.sandbox.store import clone, now_iso
 
@@ -83,6 +84,9 @@ def sync_hpas(ctx: Context) -> None:
         if desired != current:
             new_target = clone(target)
             new_target["spec"]["replicas"] = desired
+            # Through the scale subresource, as the real controller writes it: an applier
+            # that sets replicas then conflicts with "kube-controller-manager".
+            record_update(target, new_target, "kube-controller-manager", rt.api_version, "scale")
             ctx.write(rt, new_target)
             st["lastScaleTime"] = now_iso()
             ctx.recorder.record(
