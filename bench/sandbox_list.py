@@ -22,6 +22,8 @@ from pathlib import Path
 
 from kubernetes import client, watch
 
+from opsconsole.sandbox.auth import ADMIN_TOKEN
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -113,6 +115,7 @@ def one(size: int) -> dict[str, float]:
             startup = time.perf_counter() - started
             cfg = client.Configuration()
             cfg.host = ready.split(" at ")[1].split()[0]
+            cfg.api_key = {"authorization": f"Bearer {ADMIN_TOKEN}"}  # the sandbox's admin
             cfg.api_key = {"authorization": "Bearer sandbox"}  # the admin token
             core = client.CoreV1Api(client.ApiClient(cfg))
             timings = []
