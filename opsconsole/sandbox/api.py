@@ -19,6 +19,7 @@ from opsconsole.sandbox import (
     crds,
     defaults,
     errors,
+    eviction,
     gc,
     metrics_api,
     patch,
@@ -152,6 +153,10 @@ class Api:
             return await subresources.logs(self, request, t)
         if t.sub == "scale":
             return await subresources.scale(self, request, t)
+        if t.sub in ("exec", "attach", "portforward"):
+            return await subresources.connect(self, request, t)
+        if t.sub == "eviction":
+            return await eviction.evict(self, request, t)
         if t.sub == "token":
             return await tokens.create_token(self, request, t)
         if t.name is None:
@@ -209,6 +214,9 @@ class Api:
         if rt.group == "events.k8s.io":
             obj = convert.from_events_v1(obj)
             rt = preferred("", "events")
+        elif rt.group == "autoscaling" and rt.version == "v1" and isinstance(obj, dict):
+            obj = convert.hpa_from_v1(obj)
+            rt = preferred("autoscaling", "horizontalpodautoscalers")
         if obj.get("kind") not in (None, rt.kind) or obj.get("apiVersion") not in (
             None,
             rt.api_version,
@@ -299,7 +307,7 @@ class Api:
             include = q.get("includeObject", "Metadata")
             items = [present(t.rt, o) for o in page.items]
             return json_response(tables.table(rt.kind, items, meta, include))
-        if t.rt.group == "events.k8s.io":
+        if t.rt != rt:  # another version than the stored one (events.k8s.io, autoscaling/v1)
             encoded = [dumps(present(t.rt, o)) for o in page.items]
         else:
             encoded = [self.store.encode(rt, o) for o in page.items]

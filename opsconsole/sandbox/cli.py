@@ -24,6 +24,7 @@ class Options:
     seed: Path | None
     pods: int = 0
     time_scale: float = 60.0
+    compact_seconds: float = 300.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +48,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=60.0,
         help="cluster seconds per real second for durations in specs",
     )
+    parser.add_argument(
+        "--compact-seconds",
+        type=float,
+        default=300.0,
+        help="compact the watch history this often (real seconds), as the API server does etcd",
+    )
 
 
 async def serve(options: Options, say: Callable[[str], None]) -> None:
     """Seed, listen, write the kubeconfig, say one ready line, run until SIGINT/SIGTERM."""
-    sandbox = Sandbox(check_loopback(options.host), options.port, options.time_scale)
+    sandbox = Sandbox(
+        check_loopback(options.host),
+        options.port,
+        options.time_scale,
+        compact_seconds=options.compact_seconds,
+    )
     report = sandbox.seed(options.seed, options.pods)
     await sandbox.start()
     sandbox.write_kubeconfig(options.kubeconfig)
@@ -78,6 +90,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(exc))
     logging.basicConfig(level=logging.WARNING)
     options = Options(
-        host, args.port, args.kubeconfig, args.seed or DEFAULT_SEED, args.pods, args.time_scale
+        host,
+        args.port,
+        args.kubeconfig,
+        args.seed or DEFAULT_SEED,
+        args.pods,
+        args.time_scale,
+        args.compact_seconds,
     )
     asyncio.run(serve(options, lambda line: print(line, flush=True)))

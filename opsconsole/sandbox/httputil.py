@@ -47,6 +47,8 @@ def present(rt: ResourceType, obj: Obj) -> Obj:
     """A stored object as the requested group/version shows it."""
     if rt.group == "events.k8s.io":
         return convert.to_events_v1(obj)
+    if rt.group == "autoscaling" and rt.version == "v1":
+        return convert.hpa_to_v1(obj)
     return obj
 
 

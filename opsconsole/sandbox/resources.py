@@ -8,6 +8,12 @@ from typing import Any
 Obj = dict[str, Any]
 
 READ_VERBS = ("get", "list", "watch")
+# The streaming subresources of pods and the option kinds discovery names for them.
+CONNECT_KINDS = {
+    "exec": "PodExecOptions",
+    "attach": "PodAttachOptions",
+    "portforward": "PodPortForwardOptions",
+}
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -71,7 +77,7 @@ RESOURCES: list[ResourceType] = [
         "Pod",
         "pods",
         short_names=("po",),
-        subresources=("status", "log"),
+        subresources=("status", "log", "exec", "attach", "portforward", "eviction"),
         categories=_ALL,
     ),
     _rt(
@@ -166,6 +172,16 @@ RESOURCES: list[ResourceType] = [
     ),
     _rt(
         "autoscaling",
+        "v1",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        short_names=("hpa",),
+        subresources=_STATUS,
+        categories=_ALL,
+        tracks_generation=True,
+    ),
+    _rt(
+        "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",
         "horizontalpodautoscalers",
@@ -213,6 +229,7 @@ RESOURCES: list[ResourceType] = [
         "clusterrolebindings",
         namespaced=False,
     ),
+    _rt("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
     _rt(
         "scheduling.k8s.io",
         "v1",
@@ -362,6 +379,10 @@ def resource_list_doc(group: str, version: str) -> Obj | None:
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
             elif sub == "log":
                 sub_entry.update(kind="Pod", verbs=["get"])
+            elif sub in CONNECT_KINDS:
+                sub_entry.update(kind=CONNECT_KINDS[sub], verbs=["create", "get"])
+            elif sub == "eviction":
+                sub_entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
             elif sub == "token":
                 sub_entry.update(
                     group="authentication.k8s.io",

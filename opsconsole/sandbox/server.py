@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from opsconsole.sandbox import (
+    apimetrics,
     auth,
     crds,
     errors,
@@ -36,13 +37,15 @@ from opsconsole.sandbox import (
 )
 from opsconsole.sandbox.api import Api
 from opsconsole.sandbox.clock import Clock
-from opsconsole.sandbox.controllers import build
+from opsconsole.sandbox.controllers import build, nodes
 from opsconsole.sandbox.faults import Faults, apply
 from opsconsole.sandbox.httputil import json_response
 from opsconsole.sandbox.store import Store
 
 log = logging.getLogger("opsconsole.sandbox")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The API server asks etcd to compact every 5 minutes (--etcd-compaction-interval).
+COMPACT_SECONDS = 300.0
 
 
 def check_loopback(host: str) -> str:
@@ -58,7 +61,14 @@ def check_loopback(host: str) -> str:
 
 
 class Sandbox:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 60.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float = 60.0,
+        heartbeat_seconds: float = nodes.HEARTBEAT_SECONDS,
+        compact_seconds: float = COMPACT_SECONDS,
+    ) -> None:
         self.host = check_loopback(host)
         self.port = port
         self.tls_port = 0  # HTTPS for kubectl, which sends tokens only over TLS (tls.py)
@@ -66,8 +76,12 @@ class Sandbox:
         self.store = Store()
         self.clock = Clock(scale=time_scale)
         self.faults = Faults()
+        self.request_metrics = apimetrics.RequestMetrics()
         self.api = Api(self.store)
         self.manager, self.ctx = build(self.store, self.clock)
+        self.manager.periodic.append((heartbeat_seconds, nodes.heartbeat))
+        self._compact_mark = 0
+        self.manager.periodic.append((compact_seconds, self._compact_history))
         self.runner: web.AppRunner | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -87,6 +101,28 @@ class Sandbox:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        labels = None
+        if request.path.startswith(("/api/", "/apis/")):
+            query = {k: request.query.getall(k, []) for k in ("watch", "dryRun")}
+            labels = apimetrics.labels_for(
+                request.method, request.path, query, request.content_type
+            )
+        if labels is None:
+            return await self._serve(request, handler)
+        self.request_metrics.started(labels)
+        started, code = time.perf_counter(), 0
+        try:
+            resp = await self._serve(request, handler)
+            dropped = request.transport is None or request.transport.is_closing()
+            code = 0 if dropped and not resp.prepared else resp.status
+            return resp
+        except web.HTTPException as exc:
+            code = exc.status
+            raise
+        finally:
+            self.request_metrics.finished(labels, code, time.perf_counter() - started)
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if not request.path.startswith("/sandbox"):
                 rule = self.faults.take(request.method, request.path, dict(request.query))
@@ -140,7 +176,7 @@ class Sandbox:
         raise errors.ApiError(404, "the server could not find the requested resource")
 
     async def _metrics(self, request: web.Request) -> web.StreamResponse:
-        text = metrics.render(self.store)
+        text = metrics.render(self.store) + self.request_metrics.render()
         return web.Response(
             text=text, content_type="text/plain", headers={"X-Content-Type-Options": "nosniff"}
         )
@@ -171,6 +207,15 @@ class Sandbox:
             rules = [self.faults.add(spec) for spec in specs]
             return json_response({"ids": [r.id for r in rules]}, 201)
         raise errors.method_not_allowed(request.method)
+
+    def _compact_history(self, ctx: Any) -> None:
+        """Compact to the revision of the previous run: history reaches one to two periods back.
+
+        Like the API server's compactor, which compacts etcd to the revision it noted last
+        time, so a client resuming a watch or a paged LIST from before that gets 410 Gone.
+        """
+        self.store.compact_to(self._compact_mark)
+        self._compact_mark = self.store.rv
 
     async def _compact(self, request: web.Request) -> web.StreamResponse:
         self.store.compact()

@@ -353,6 +353,12 @@ class Store:
         self.history.clear()
         self.compacted_rv = self.rv
 
+    def compact_to(self, rv: int) -> None:
+        """Forget the changes up to rv, keeping the newer ones, as an etcd compaction does."""
+        while self.history and self.history[0].rv <= rv:
+            self.history.popleft()
+        self.compacted_rv = max(self.compacted_rv, rv)
+
     def subscribe(self, watcher: Watcher) -> None:
         self.watchers.append(watcher)
 

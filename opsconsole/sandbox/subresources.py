@@ -90,6 +90,25 @@ async def scale(api: Api, request: web.Request, t: Target) -> web.StreamResponse
     return json_response(_scale_of(updated))
 
 
+async def connect(api: Api, request: web.Request, t: Target) -> web.StreamResponse:
+    """exec, attach and portforward: there is no container to connect to, and we say so.
+
+    400 with a Status, as a real server answers a connection it cannot upgrade; kubectl prints
+    it as `Error from server (BadRequest): …`.
+    """
+    assert t.name is not None
+    assert t.sub is not None
+    if request.method not in ("GET", "POST"):
+        raise errors.method_not_allowed(request.method)
+    pod = api.store.must_get(preferred("", "pods"), t.namespace or "", t.name)
+    what = {"exec": "exec into", "attach": "attach to", "portforward": "forward ports to"}[t.sub]
+    raise errors.bad_request(
+        f"the sandbox cluster runs no containers: cannot {what} pod "
+        f'"{pod["metadata"]["name"]}" in namespace "{t.namespace}" (exec, attach and '
+        "port-forward need a real cluster)"
+    )
+
+
 async def logs(api: Api, request: web.Request, t: Target) -> web.StreamResponse:
     assert t.name is not None
     pod = api.store.must_get(preferred("", "pods"), t.namespace or "", t.name)

@@ -7,7 +7,7 @@ from typing import Any
 from opsconsole.sandbox import defaults
 from opsconsole.sandbox.controllers.base import owner_ref
 from opsconsole.sandbox.controllers.deployments import HASH, REVISION, new_pod, template_hash
-from opsconsole.sandbox.controllers.nodes import NODE_SPECS
+from opsconsole.sandbox.controllers.nodes import SYNTHETIC, SYNTHETIC_PODS, synthetic_node
 from opsconsole.sandbox.resources import preferred
 from opsconsole.sandbox.seed import ensure_namespace
 from opsconsole.sandbox.store import Store, clone, now_iso
@@ -20,8 +20,8 @@ PER_DEPLOYMENT = 100
 PER_NAMESPACE = 50  # deployments
 
 
-def _running(pod: Obj, node: str, ip: str, now: str) -> None:
-    pod["spec"]["nodeName"] = node
+def _running(pod: Obj, node: Obj, ip: str, now: str) -> None:
+    pod["spec"]["nodeName"] = node["metadata"]["name"]
     cs = [
         {
             "name": c["name"],
@@ -41,7 +41,7 @@ def _running(pod: Obj, node: str, ip: str, now: str) -> None:
         "qosClass": "Burstable",
         "podIP": ip,
         "podIPs": [{"ip": ip}],
-        "hostIP": "10.0.0.10",
+        "hostIP": node["status"]["addresses"][0]["address"],
         "startTime": now,
         "containerStatuses": cs,
         "conditions": [
@@ -54,6 +54,9 @@ def _running(pod: Obj, node: str, ip: str, now: str) -> None:
 def fill(store: Store, target: int) -> int:
     """Add deployments of 100 running pods until the store holds `target` pods."""
     made = 0
+    placed = sum(  # pods already on synthetic nodes, if the filler runs again
+        1 for p in store.objects(PODS) if p["spec"].get("nodeName", "").startswith(SYNTHETIC)
+    )
     d = 0
     now = now_iso()
     while store.count(PODS) < target:
@@ -144,8 +147,11 @@ def fill(store: Store, target: int) -> int:
         rs = store.create(REPLICASETS, rs)
         for i in range(replicas):
             pod = new_pod(rs, rs_template, f"{rs['metadata']['name']}-{i:05d}")
-            node = NODE_SPECS[i % 3][0]
-            _running(pod, node, f"10.{100 + d // 250}.{d % 250}.{i + 2}", now)
+            # Synthetic nodes fill up one after another, so the base nodes keep their room.
+            node = synthetic_node(store, placed // SYNTHETIC_PODS)
+            prefix = node["spec"]["podCIDR"].rsplit(".", 1)[0]  # a /24: "10.244.7"
+            _running(pod, node, f"{prefix}.{2 + placed % SYNTHETIC_PODS}", now)
             store.create(PODS, pod)
             made += 1
+            placed += 1
     return made

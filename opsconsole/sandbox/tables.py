@@ -240,6 +240,10 @@ def _hpa(o: Obj) -> list[Any]:
             want = res.get("target", {}).get("averageUtilization")
             have = cur.get("averageUtilization")
             targets.append(f"{res['name']}: {have if have is not None else '<unknown>'}%/{want}%")
+    if "targetCPUUtilizationPercentage" in spec:  # autoscaling/v1
+        have = st.get("currentCPUUtilizationPercentage")
+        want = spec["targetCPUUtilizationPercentage"]
+        targets.append(f"cpu: {have if have is not None else '<unknown>'}%/{want}%")
     return [
         o["metadata"]["name"],
         f"{ref.get('kind')}/{ref.get('name')}",
@@ -275,12 +279,40 @@ def _node(o: Obj) -> list[Any]:
     info = o.get("status", {}).get("nodeInfo", {})
     return [
         o["metadata"]["name"],
-        "Ready" if ready else "NotReady",
+        # kubectl's printer: a cordoned node adds SchedulingDisabled to its status.
+        ("Ready" if ready else "NotReady")
+        + (",SchedulingDisabled" if o.get("spec", {}).get("unschedulable") else ""),
         roles or "<none>",
         age(o["metadata"].get("creationTimestamp")),
         info.get("kubeletVersion", ""),
         info.get("osImage", ""),
         info.get("containerRuntimeVersion", ""),
+    ]
+
+
+def _slice(o: Obj) -> list[Any]:
+    ports = ",".join(str(p.get("port")) for p in o.get("ports") or []) or "<unset>"
+    addresses = [a for e in o.get("endpoints") or [] for a in e.get("addresses") or []]
+    shown = ",".join(addresses[:3]) + (
+        f" + {len(addresses) - 3} more..." if len(addresses) > 3 else ""
+    )
+    return [
+        o["metadata"]["name"],
+        o.get("addressType", ""),
+        ports,
+        shown or "<none>",
+        age(o["metadata"].get("creationTimestamp")),
+    ]
+
+
+def _pdb(o: Obj) -> list[Any]:
+    spec = o.get("spec", {})
+    return [
+        o["metadata"]["name"],
+        str(spec["minAvailable"]) if "minAvailable" in spec else "N/A",
+        str(spec["maxUnavailable"]) if "maxUnavailable" in spec else "N/A",
+        o.get("status", {}).get("disruptionsAllowed", 0),
+        age(o["metadata"].get("creationTimestamp")),
     ]
 
 
@@ -330,6 +362,7 @@ _INTS = {
     "Replicas",
     "Data",
     "Count",
+    "Allowed Disruptions",
 }
 
 PRINTERS: dict[str, tuple[list[Column], Callable[[Obj], list[Any]]]] = {
@@ -363,6 +396,8 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[Obj], list[Any]]]] = {
     "Namespace": (_c("Name|Status|Age"), _simple("status.phase")),
     "Node": (_c("Name|Status|Roles|Age|Version", "OS-Image|Container-Runtime"), _node),
     "Ingress": (_c("Name|Class|Hosts|Address|Ports|Age"), _ingress),
+    "EndpointSlice": (_c("Name|AddressType|Ports|Endpoints|Age"), _slice),
+    "PodDisruptionBudget": (_c("Name|Min Available|Max Unavailable|Allowed Disruptions|Age"), _pdb),
     "PersistentVolumeClaim": (
         _c("Name|Status|Volume|Capacity|Access Modes|StorageClass|Age"),
         _pvc,

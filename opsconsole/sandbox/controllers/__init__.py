@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from opsconsole.sandbox.clock import Clock
-from opsconsole.sandbox.controllers import batch, deployments, hpa, namespaces, statefulsets
+from opsconsole.sandbox.controllers import (
+    batch,
+    deployments,
+    disruption,
+    endpointslices,
+    hpa,
+    namespaces,
+    statefulsets,
+)
 from opsconsole.sandbox.controllers.base import (
     CRONJOBS,
     DAEMONSETS,
     DEPLOYMENTS,
     JOBS,
+    NODES,
     PODS,
     PVCS,
     REPLICASETS,
@@ -17,8 +26,9 @@ from opsconsole.sandbox.controllers.base import (
     Manager,
     controller_of,
 )
-from opsconsole.sandbox.controllers.nodes import ensure_nodes
+from opsconsole.sandbox.controllers.nodes import ensure_nodes, sync_cordon
 from opsconsole.sandbox.controllers.pods import Kubelet
+from opsconsole.sandbox.controllers.scheduling import Tracker
 from opsconsole.sandbox.events import Recorder
 from opsconsole.sandbox.resources import preferred
 from opsconsole.sandbox.store import Change, Store
@@ -47,8 +57,10 @@ def build(store: Store, clock: Clock) -> tuple[Manager, Context]:
     ensure_nodes(store)
     ctx = Context(store, Recorder(store), clock)
     manager = Manager(ctx)
-    kubelet = Kubelet()
+    kubelet = Kubelet(Tracker(store))
+    kubelet.tracker.on_room = lambda pods: kubelet.retry(ctx, pods)
     manager.register(PODS, kubelet.reconcile)
+    manager.register(NODES, sync_cordon)
     manager.register(REPLICASETS, deployments.reconcile_replicaset)
     manager.register(DEPLOYMENTS, deployments.reconcile_deployment)
     manager.register(STATEFULSETS, statefulsets.reconcile_statefulset)
@@ -56,9 +68,11 @@ def build(store: Store, clock: Clock) -> tuple[Manager, Context]:
     manager.register(JOBS, batch.reconcile_job)
     manager.register(PVCS, namespaces.reconcile_claim)
     manager.register(namespaces.NAMESPACES, namespaces.reconcile_namespace)
-    manager.watchers += [_wake_owner, kubelet.on_change]
+    manager.register(endpointslices.SERVICES, endpointslices.reconcile_service)
+    manager.watchers += [_wake_owner, kubelet.on_change, endpointslices.wake_services]
     cron = batch.CronScheduler()
     manager.periodic += [(0.5, deployments.sweep_deadlines), (0.5, cron.tick), (2.0, hpa.sync_hpas)]
+    manager.periodic.append((1.0, disruption.sync_budgets))
     return manager, ctx
 
 

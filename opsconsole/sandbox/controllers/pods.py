@@ -13,8 +13,8 @@ import asyncio
 import hashlib
 from typing import Any
 
-from opsconsole.sandbox.controllers.base import PODS, Context
-from opsconsole.sandbox.controllers.nodes import choose_node
+from opsconsole.sandbox.controllers.base import NODES, PODS, Context
+from opsconsole.sandbox.controllers.scheduling import Tracker, choose_node
 from opsconsole.sandbox.store import Change, clone, now_iso
 
 Obj = dict[str, Any]
@@ -58,9 +58,11 @@ def _qos(spec: Obj) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def _ip(name: str, node_index: int) -> str:
-    d = hashlib.sha256(name.encode()).digest()
-    return f"10.244.{node_index}.{d[0] % 250 + 2}"
+def _host_ip(node: Obj | None) -> str:
+    for address in (node or {}).get("status", {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return str(address["address"])
+    return ""
 
 
 def _container_status(
@@ -88,10 +90,19 @@ def _container_status(
 
 
 class Kubelet:
-    def __init__(self) -> None:
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
         # The next step of each pod is due at a time; changes before then are not news.
         self.due: dict[str, float] = {}
         self.stopping: dict[str, float] = {}  # uid → when its grace period ends
+
+    def retry(self, ctx: Context, pods: list[tuple[str, str]]) -> None:
+        """Room was freed or a node changed: waiting pods try again now, not at their back-off."""
+        for ns, name in pods:
+            pod = ctx.store.get(PODS, ns, name)
+            if pod is not None:
+                self.due.pop(pod["metadata"]["uid"], None)
+                ctx.enqueue(PODS, ns, name)
 
     def _after(self, ctx: Context, pod: Obj, seconds: float) -> None:
         self.due[pod["metadata"]["uid"]] = asyncio.get_running_loop().time() + seconds
@@ -149,18 +160,22 @@ class Kubelet:
         return ctx.write(PODS, new)
 
     def _schedule(self, ctx: Context, pod: Obj) -> None:
-        node, why = choose_node(ctx.store, pod)
+        node, why = choose_node(ctx.store, self.tracker, pod)
         ns, name = pod["metadata"].get("namespace", ""), pod["metadata"]["name"]
         status = clone(pod.get("status") or {})
         status["phase"] = "Pending"
         status["qosClass"] = _qos(pod["spec"])
         if node is None:
-            status["conditions"] = [
-                {**_cond("PodScheduled", False, "Unschedulable"), "message": why}
-            ]
-            if self._update(ctx, pod, status) is not None:
-                ctx.recorder.record(pod, "FailedScheduling", why, "Warning", "default-scheduler")
-            self._after(ctx, pod, 5.0)
+            was: Obj = next(
+                (c for c in status.get("conditions") or [] if c["type"] == "PodScheduled"), {}
+            )
+            cond = {**_cond("PodScheduled", False, "Unschedulable"), "message": why}
+            if was.get("status") == "False":
+                cond["lastTransitionTime"] = was.get("lastTransitionTime")
+            status["conditions"] = [cond]
+            self._update(ctx, pod, status)
+            ctx.recorder.record(pod, "FailedScheduling", why, "Warning", "default-scheduler")
+            self._after(ctx, pod, 5.0)  # and sooner when room is freed (Tracker.on_room)
             return
         new = clone(pod)
         new["spec"]["nodeName"] = node
@@ -178,12 +193,8 @@ class Kubelet:
     def _create_containers(self, ctx: Context, pod: Obj) -> None:
         now = now_iso()
         status = clone(pod["status"])
-        node = pod["spec"]["nodeName"]
-        idx = int(node.rsplit("-", 1)[-1]) if node[-1:].isdigit() else 0
-        idx += 10 if "gpu" in node else 0
-        status.update(
-            hostIP=f"10.0.0.{10 + idx}", hostIPs=[{"ip": f"10.0.0.{10 + idx}"}], startTime=now
-        )
+        host = _host_ip(ctx.store.get(NODES, "", pod["spec"]["nodeName"]))
+        status.update(hostIP=host, hostIPs=[{"ip": host}], startTime=now)
         status["conditions"] = [
             _cond("PodReadyToStartContainers", True, now=now),
             _cond("Initialized", True, now=now),
@@ -244,9 +255,10 @@ class Kubelet:
         status["containerStatuses"] = out
         if all_running:
             status["phase"] = "Running"
-            node = pod["spec"]["nodeName"]
-            ip = _ip(pod["metadata"]["name"], int(hashlib.sha256(node.encode()).digest()[0]) % 8)
-            status.update(podIP=ip, podIPs=[{"ip": ip}])
+            node = ctx.store.get(NODES, "", pod["spec"]["nodeName"])
+            ip = status.get("podIP") or (self.tracker.allocate_ip(node) if node else "")
+            if ip:  # from the node's podCIDR, unique among its pods
+                status.update(podIP=ip, podIPs=[{"ip": ip}])
         self._update(ctx, pod, status)
         self._after(ctx, pod, READY_SECONDS if all_running else 1.0)
 

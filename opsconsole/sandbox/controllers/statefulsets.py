@@ -14,7 +14,7 @@ from opsconsole.sandbox.controllers.base import (
     owner_ref,
 )
 from opsconsole.sandbox.controllers.deployments import new_pod, pod_ready, template_hash
-from opsconsole.sandbox.controllers.nodes import choose_node
+from opsconsole.sandbox.controllers.scheduling import daemon_fits
 from opsconsole.sandbox.gc import delete
 from opsconsole.sandbox.resources import preferred
 from opsconsole.sandbox.store import clone, now_iso
@@ -181,13 +181,8 @@ def reconcile_daemonset(ctx: Context, ns: str, name: str) -> None:
     record_revision(ctx, ds, f"{name}-{rev}")
     pods = ctx.store.owned(ds["metadata"]["uid"], PODS)
     by_node = {p["spec"].get("nodeName"): p for p in pods}
-    eligible = []
-    for node in ctx.store.objects(NODES):
-        probe = {"metadata": {"name": f"{name}-probe"}, "spec": clone(tmpl.get("spec") or {})}
-        probe["spec"].pop("nodeName", None)
-        chosen, _ = _fits(ctx, probe, node["metadata"]["name"])
-        if chosen:
-            eligible.append(node["metadata"]["name"])
+    spec = tmpl.get("spec") or {}
+    eligible = [n["metadata"]["name"] for n in ctx.store.objects(NODES) if daemon_fits(spec, n)]
     for node_name in eligible:
         pod = by_node.get(node_name)
         if pod is not None and (pod["metadata"].get("labels") or {}).get(REV) != rev:
@@ -223,17 +218,3 @@ def reconcile_daemonset(ctx: Context, ns: str, name: str) -> None:
     }
     if status != ds.get("status"):
         ctx.write(DAEMONSETS, {**ds, "status": status})
-
-
-def _fits(ctx: Context, pod: Obj, node_name: str) -> tuple[bool, str]:
-    node, why = choose_node(ctx.store, pod)
-    if node is None:
-        return False, why
-    # choose_node picks one of the fitting nodes; ask again restricted to this one.
-    probe = clone(pod)
-    probe["spec"]["nodeSelector"] = {
-        **(probe["spec"].get("nodeSelector") or {}),
-        "kubernetes.io/hostname": node_name,
-    }
-    chosen, why = choose_node(ctx.store, probe)
-    return chosen == node_name, why
