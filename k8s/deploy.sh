@@ -131,7 +131,8 @@ validate_namespace() {
 
 # Prints a manifest with every reference to the namespace changed to $NAMESPACE: object
 # namespaces, the Namespace itself, the namespace the alert rules, dashboards (JSON, hence the
-# escaped quotes) and Prometheus discovery filter on, and OpsConsole's OPSCONSOLE_NAMESPACES.
+# escaped quotes) and Prometheus discovery filter on, OpsConsole's OPSCONSOLE_NAMESPACES, and
+# the names of its cluster-scoped node reader, so two installs never share one.
 render_file() {
   local file="$SCRIPT_DIR/$1"
   [[ -f "$file" ]] || die "missing manifest: $file"
@@ -149,6 +150,7 @@ render_file() {
     -e "s/cluster_namespace: trading-system\$/cluster_namespace: $NAMESPACE/" \
     -e "s/OPSCONSOLE_NAMESPACES: \"trading-system\"/OPSCONSOLE_NAMESPACES: \"$NAMESPACE\"/" \
     -e "s/\.trading-system\.svc/.$NAMESPACE.svc/g" \
+    -e "s/opsconsole-node-reader-trading-system\$/opsconsole-node-reader-$NAMESPACE/" \
     "$file"
 }
 

@@ -28,6 +28,7 @@ SA_TOKEN_PREFIX = "sandbox-sa."  # noqa: S105
 # The console's ServiceAccounts (k8s/opsconsole.yaml): the kubeconfig names each as a context.
 CONSOLE_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("trading-system", "opsconsole-web"),
+    ("trading-system", "opsconsole-sync"),
     ("trading-system", "opsconsole-worker"),
 )
 SA_PREFIX = "system:serviceaccount:"

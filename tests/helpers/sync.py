@@ -10,6 +10,7 @@ from kubernetes import client
 
 from opsconsole.cluster.kinds import KINDS
 from opsconsole.cluster.sync import KindSync, plan, start
+from opsconsole.sandbox.auth import token_for
 from opsconsole.workloads import cache
 from tests.helpers.sandbox import SandboxHandle
 
@@ -36,12 +37,15 @@ class SyncRun:
             thread.join(timeout=5)
 
 
-def run_sync(sandbox: SandboxHandle, namespaces: list[str], watch_seconds: int = 0) -> SyncRun:
+def run_sync(
+    sandbox: SandboxHandle, namespaces: list[str], watch_seconds: int = 0, identity: str = "admin"
+) -> SyncRun:
     """watch_seconds: end every watch that soon (the sync then watches again from its
-    resourceVersion), so a test can slip a fault or a compaction in between."""
+    resourceVersion), so a test can slip a fault or a compaction in between. identity: whom
+    the sync acts as (see SandboxHandle.api_client)."""
     cfg = client.Configuration()
     cfg.host = sandbox.url
-    cfg.api_key = {"authorization": "Bearer sandbox"}
+    cfg.api_key = {"authorization": f"Bearer {token_for(identity)}"}
     cfg.connection_pool_maxsize = 32  # one open watch per kind
     cfg.retries = 0  # as the console's own client: a dropped connection is seen, not retried
     api = client.ApiClient(cfg)

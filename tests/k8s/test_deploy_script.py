@@ -211,6 +211,8 @@ def test_render_moves_everything_into_another_namespace() -> None:
     for obj in objects:
         if obj["kind"] == "Namespace":
             assert obj["metadata"]["name"] == "trading-staging"
+        elif obj["kind"] in {"ClusterRole", "ClusterRoleBinding"}:
+            assert obj["metadata"]["name"].endswith("-trading-staging")
         else:
             assert obj["metadata"]["namespace"] == "trading-staging", obj["metadata"]["name"]
         for subject in obj.get("subjects", []):

@@ -51,8 +51,15 @@ def _grants(role: Obj) -> dict[tuple[str, str], set[str]]:
 ROLES = of_kind("Role")
 
 
-def test_there_is_no_cluster_scope() -> None:
-    assert not of_kind("ClusterRole", "ClusterRoleBinding")
+def test_the_only_cluster_scope_is_reading_nodes_for_web_and_sync() -> None:
+    (cluster_role,) = of_kind("ClusterRole")
+    assert _grants(cluster_role.obj) == {
+        ("", "nodes"): READ,
+        ("metrics.k8s.io", "nodes"): {"get", "list"},
+    }
+    (binding,) = of_kind("ClusterRoleBinding")
+    assert binding.obj["roleRef"]["name"] == cluster_role.obj["metadata"]["name"]
+    assert {s["name"] for s in binding.obj["subjects"]} == {"opsconsole-web", "opsconsole-sync"}
     for m in of_kind("RoleBinding"):
         assert m.obj["metadata"]["namespace"] == NAMESPACE
         assert m.obj["roleRef"]["kind"] == "Role", m.id
@@ -70,7 +77,8 @@ def test_no_role_grants_secrets_exec_rbac_or_impersonation(role: Manifest) -> No
 
 def test_the_web_role_only_reads_what_the_console_shows() -> None:
     grants = _grants(get("Role", "opsconsole-web"))
-    assert set(grants) == SHOWN
+    assert set(grants) == SHOWN | {("metrics.k8s.io", "pods")}
+    assert grants.pop(("metrics.k8s.io", "pods")) == {"get", "list"}
     for resource, verbs in grants.items():
         assert verbs == READ, resource
 

@@ -110,6 +110,11 @@ def test_namespaced_objects_live_in_trading_system() -> None:
         if m.kind == "Namespace":
             assert m.name == NAMESPACE
             continue
+        if m.kind in {"ClusterRole", "ClusterRoleBinding"}:
+            # Cluster-scoped; named after the namespace so two installs never share one.
+            assert "namespace" not in m.obj["metadata"], m.id
+            assert m.name.endswith(f"-{NAMESPACE}"), m.id
+            continue
         expected = "argocd" if m.obj["apiVersion"].startswith("argoproj.io/") else NAMESPACE
         assert m.obj["metadata"].get("namespace") == expected, m.id
 

@@ -323,7 +323,12 @@ def kc(sandbox):
 
 def test_kubectl_contexts_act_as_the_console_accounts(kc):
     contexts = kc("config", "get-contexts", "-o", "name").stdout.split()
-    assert contexts == ["sandbox", "sandbox-opsconsole-web", "sandbox-opsconsole-worker"]
+    assert contexts == [
+        "sandbox",
+        "sandbox-opsconsole-sync",
+        "sandbox-opsconsole-web",
+        "sandbox-opsconsole-worker",
+    ]
     assert kc("config", "current-context").stdout.strip() == "sandbox"
     web = ("--context", "sandbox-opsconsole-web")
     assert "trading-engine" in kc(*web, "get", "deployments").stdout

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from opsconsole.cluster.kinds import kind_for
 from opsconsole.workloads.columns import Column
 
 register = template.Library()
@@ -102,3 +103,10 @@ def status_class(word: str | None) -> str:
     if text in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
         return ""
     return "status-bad"
+
+
+@register.filter
+def kind_name(plural: str) -> str:
+    """The Kind a kubectl plural names (statefulsets → StatefulSet), as the API spells it."""
+    kind = kind_for(plural)
+    return kind.kind if kind is not None else plural
