@@ -32,9 +32,12 @@ from opsconsole.cluster.rows import epoch
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 15
-RENEW_SECONDS = 5.0
-RENEW_DEADLINE = 10.0
+# A standby takes over at most LEASE_SECONDS + RETRY_SECONDS after the leader's last renewal,
+# so within 15 s of its death, as the console promises; renewing every 4 s leaves two misses'
+# grace before the holder gives up (RENEW_DEADLINE) and well before the lease lapses.
+LEASE_SECONDS = 12
+RENEW_SECONDS = 4.0
+RENEW_DEADLINE = 9.0
 RETRY_SECONDS = 1.0
 _TIMEOUT = (3.0, 5.0)
 
