@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from opsconsole.accounts.users import save_user
 from tests.helpers.browser import sign_in
-from tests.helpers.live_objects import NAMESPACE, Workspace
+from tests.helpers.live_objects import NAMESPACE, Workspace, kubectl
 from tests.helpers.web import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -158,3 +158,40 @@ def test_the_revision_diff_opens_in_place(
     assert page.url == url_before  # swapped in place, the page stays
     assert csp_violations == []
     assert console_errors == []
+
+
+def test_a_deployment_page_shows_a_scale_without_a_reload(
+    page: Page, live_server: Any, console: Workspace, console_errors: list[str]
+) -> None:
+    manifest = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: live-refresh, namespace: {NAMESPACE}}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: live-refresh}}}}
+  template:
+    metadata: {{labels: {{app: live-refresh}}}}
+    spec:
+      containers: [{{name: app, image: registry.local/web:1.0}}]
+"""
+    kubectl(console.sandbox, "apply", "-f", "-", stdin=manifest)
+    try:
+        save_user("vera", "viewer", PASSWORD)
+        sign_in(page, live_server.url, "vera", PASSWORD)
+        page.goto(f"{live_server.url}/ns/{NAMESPACE}/deployments/live-refresh/")
+        expect(page.get_by_text("desired 1 · ready 1 · available 1 · updated 1")).to_be_visible()
+        page.evaluate("window.__notReloaded = true")
+
+        kubectl(
+            console.sandbox, "scale", "-n", NAMESPACE, "deployment/live-refresh", "--replicas=3"
+        )
+
+        # The page polls every 10 s while visible: the new state arrives in place.
+        live = page.get_by_text("desired 3 · ready 3 · available 3 · updated 3")
+        expect(live).to_be_visible(timeout=25_000)
+        expect(page.locator("#pods").get_by_role("heading", name="Pods (3)")).to_be_visible()
+        assert page.evaluate("window.__notReloaded") is True
+        assert console_errors == []
+    finally:
+        kubectl(console.sandbox, "delete", "-n", NAMESPACE, "deployment/live-refresh")

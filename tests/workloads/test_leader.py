@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from opsconsole.cluster.leader import LEASE_SECONDS, RETRY_SECONDS
+from opsconsole.cluster.leader import LEASE_SECONDS
 from opsconsole.workloads import cache
 from tests.helpers.cluster import REPO
 from tests.helpers.sandbox import SandboxHandle
