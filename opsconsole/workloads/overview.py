@@ -24,6 +24,10 @@ DEGRADED = {"Degraded", "Stalled"}  # fewer pods available than desired, or a st
 HEALTHY_SHOWN = 30
 PENDING_SHOWN = 20
 WARNINGS_SHOWN = 10
+# Nodes shown: those not Ready first, then the fullest. A cluster of 200 nodes would otherwise
+# make the overview grow with it; the totals line and the nodes list cover the rest.
+NODES_SHOWN = 12
+_NODE_RESOURCES = ("cpu", "memory", "gpu")
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,30 @@ class NodeLine:
     row: Row
     requested: dict[str, float]
 
+    @property
+    def fullness(self) -> float:
+        """The largest share of any allocatable resource that pods request."""
+        shares = [
+            self.requested.get(res, 0.0) / float(self.row[f"{res}_allocatable"])
+            for res in _NODE_RESOURCES
+            if self.row.get(f"{res}_allocatable")
+        ]
+        return max(shares, default=0.0)
+
+
+@dataclass(frozen=True)
+class NodeTotals:
+    count: int
+    requested: dict[str, float]
+    allocatable: dict[str, float]
+
 
 @dataclass
 class Overview:
     namespaces: list[NamespaceOverview]
     nodes: list[NodeLine]
     state: DataState
+    node_totals: NodeTotals | None = None
     services: int = 0
     degraded: int = 0
     pending: int = 0
@@ -120,5 +142,15 @@ def build(namespaces: list[str]) -> Overview:
         overview.namespaces.append(ns)
     nodes = cache.all_rows("nodes", CLUSTER)
     requested = cache.allocations([n["name"] for n in nodes])
-    overview.nodes = [NodeLine(n, requested.get(n["name"], {})) for n in nodes]
+    lines = [NodeLine(n, requested.get(n["name"], {})) for n in nodes]
+    lines.sort(key=lambda line: (line.row["status"] == "Ready", -line.fullness, line.row["name"]))
+    overview.nodes = lines[:NODES_SHOWN]
+    overview.node_totals = NodeTotals(
+        count=len(lines),
+        requested={r: sum(line.requested.get(r, 0.0) for line in lines) for r in _NODE_RESOURCES},
+        allocatable={
+            r: sum(float(line.row.get(f"{r}_allocatable") or 0) for line in lines)
+            for r in _NODE_RESOURCES
+        },
+    )
     return overview

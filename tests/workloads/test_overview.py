@@ -158,3 +158,30 @@ def test_healthy_services_past_the_budget_are_counted(
     )
     assert "And 10 more healthy services" in html
     assert re.search(r"<span>15 services</span>", html)
+
+
+def test_the_overview_shows_the_fullest_nodes_and_totals_for_all(
+    synced: SyncRun, viewer: User
+) -> None:
+    core = client.CoreV1Api(synced.sandbox.api_client())
+    for i in range(10):
+        core.create_node(
+            {
+                "metadata": {"name": f"spare-{i:02d}"},
+                "status": {
+                    "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+                    "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+                },
+            }
+        )
+    rows = cache.Cache()
+    synced.sandbox.wait_for(lambda: rows.page("nodes", cache.CLUSTER).total == 14)
+    html = signed_in(viewer).get("/").content.decode()
+    panel = html.split(">Nodes</a></h2>", 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'href="/cluster/nodes/([^/"]+)/"', panel)
+    assert len(shown) == 12
+    # The spares never reported Ready: trouble comes first; then the fullest of the rest.
+    assert {f"spare-{i:02d}" for i in range(10)} <= set(shown)
+    assert "sandbox-gpu-1" in shown  # its GPUs are the most requested share of any node
+    assert "The 12 of 14 nodes" in panel
+    assert "All 14 nodes: CPU" in panel
