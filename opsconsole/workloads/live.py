@@ -72,6 +72,13 @@ def namespace_or_404(namespace: str) -> None:
         raise Http404(f'Namespace "{namespace}" is not one this console shows.')
 
 
+def address_or_404(namespace: str, name: str) -> None:
+    """An object address from a URL: a namespace the console shows, and a valid name (so it
+    cannot add a path segment or a query to the API request)."""
+    namespace_or_404(namespace)
+    name_or_404(name)
+
+
 def _explain(exc: ClusterError, what: str) -> tuple[int, str, str]:
     """HTTP status, heading and sentence for a gateway error about `what`."""
     if isinstance(exc, NotFound):

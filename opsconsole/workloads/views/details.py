@@ -23,12 +23,12 @@ from opsconsole.web.http import HtmxHttpRequest
 from opsconsole.workloads import facts
 from opsconsole.workloads.forms import DiffForm, FollowForm, LogForm
 from opsconsole.workloads.live import (
+    address_or_404,
     attempt,
     attempt_one,
     cluster_config,
     kind_or_404,
     name_or_404,
-    namespace_or_404,
     namespaces,
     not_found_page,
     problem_page,
@@ -50,8 +50,7 @@ def namespaced_detail(
     request: HtmxHttpRequest, namespace: str, resource: str, name: str
 ) -> HttpResponse:
     kind = kind_or_404(resource, namespaced=True)
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     return _detail(request, kind, namespace, name)
 
 
@@ -230,8 +229,7 @@ def _yaml(request: HtmxHttpRequest, kind: Kind, namespace: str, name: str) -> Ht
 @not_found_page
 def yaml_view(request: HtmxHttpRequest, namespace: str, resource: str, name: str) -> HttpResponse:
     kind = kind_or_404(resource, namespaced=True)
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     return _yaml(request, kind, namespace, name)
 
 
@@ -247,8 +245,7 @@ def cluster_yaml_view(request: HtmxHttpRequest, resource: str, name: str) -> Htt
 def revision_diff(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """The pod-template diff between two revisions: a fragment for the Deployment's page, a
     page of its own when opened directly."""
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     form = DiffForm(request.GET)
     context: dict[str, Any] = {
         "form": form,
@@ -288,8 +285,7 @@ def _pod_containers(pod: dict[str, Any]) -> tuple[list[str], str]:
 @require_GET
 @not_found_page
 def pod_logs(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     cfg = cluster_config()
     try:
         pod = objects.get_object(cfg, PODS, namespace, name)
@@ -336,8 +332,7 @@ def _follow_query(data: dict[str, Any], after: str) -> str:
 def pod_logs_follow(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """The lines newer than `after`, appended by the log page's poller, with the poller
     itself (out of band) carrying the newest stamp for the next ask."""
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     form = FollowForm(request.GET)
     if not form.is_valid():
         return HttpResponseStopPolling()
@@ -369,8 +364,7 @@ def pod_logs_download(
     request: HtmxHttpRequest, namespace: str, name: str
 ) -> HttpResponse | StreamingHttpResponse:
     """The log as a text file, streamed from the API server as it reads."""
-    namespace_or_404(namespace)
-    name_or_404(name)
+    address_or_404(namespace, name)
     cfg = cluster_config()
     try:
         pod = objects.get_object(cfg, PODS, namespace, name)
