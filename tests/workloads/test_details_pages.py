@@ -66,6 +66,8 @@ def test_every_kind_has_a_detail_page_and_a_yaml_page(
     assert f"{kind.kind} {name}" in text(page)
     assert "Summary" in text(page)
     assert "Events" in text(page)
+    # No template syntax leaks into what staff read (a {# #} comment spans one line only).
+    assert not {"{#", "{%", "{{"} & set(re.findall(r"\{[#%{]", text(page)))
 
     yaml_page = client.get(base + "yaml/")
     assert yaml_page.status_code == 200
