@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 
-from opsconsole.cluster import ClusterConfig, ClusterError, ClusterInfo, describe_cluster
+from opsconsole.cluster import ClusterError, ClusterInfo, describe_cluster
+from opsconsole.workloads.live import cluster_config
 
 log = logging.getLogger(__name__)
 _CACHE_KEY = "shell:cluster-status"
@@ -23,14 +23,6 @@ class ClusterStatus:
     @property
     def reachable(self) -> bool:
         return self.info is not None
-
-
-def cluster_config() -> ClusterConfig:
-    return ClusterConfig(
-        kubeconfig=settings.KUBECONFIG,
-        context=settings.OPSCONSOLE_KUBE_CONTEXT,
-        timeout=settings.OPSCONSOLE_KUBE_TIMEOUT,
-    )
 
 
 def cluster_status() -> ClusterStatus:

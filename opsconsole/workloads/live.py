@@ -32,6 +32,7 @@ R = TypeVar("R", bound=HttpResponseBase)
 
 
 def cluster_config() -> ClusterConfig:
+    """The cluster the settings name: for the live pages, the sync and the page shell."""
     return ClusterConfig(
         kubeconfig=settings.KUBECONFIG,
         context=settings.OPSCONSOLE_KUBE_CONTEXT,

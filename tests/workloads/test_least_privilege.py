@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache as django_cache
+from kubernetes import client as k8s
 
 from opsconsole.workloads import cache
 from tests.helpers.sandbox import SandboxHandle
@@ -64,8 +65,6 @@ def test_every_detail_page_reads_as_the_web_account(
 
 def test_pods_logs_and_nodes_read_as_the_web_account(as_web: SandboxHandle, viewer: User) -> None:
     with as_web.api_client() as api:
-        from kubernetes import client as k8s
-
         pods = k8s.CoreV1Api(api).list_namespaced_pod(
             NAMESPACE, label_selector="app.kubernetes.io/name=trading-engine"
         )
@@ -89,8 +88,6 @@ def test_pods_logs_and_nodes_read_as_the_web_account(as_web: SandboxHandle, view
 
 
 def test_a_secret_stays_out_of_reach_of_the_web_account(as_web: SandboxHandle) -> None:
-    from kubernetes import client as k8s
-
     with as_web.api_client("opsconsole-web") as api, pytest.raises(k8s.ApiException) as refused:
         k8s.CoreV1Api(api).read_namespaced_secret("trading-secrets", NAMESPACE)
     assert refused.value.status == 403

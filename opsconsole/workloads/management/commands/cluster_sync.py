@@ -26,6 +26,7 @@ from opsconsole.cluster.kinds import KINDS
 from opsconsole.cluster.leader import LeaseElector, lead
 from opsconsole.cluster.sync import plan, start
 from opsconsole.workloads.cache import RedisSink
+from opsconsole.workloads.live import cluster_config
 
 log = logging.getLogger("opsconsole.cluster_sync")
 LEASE_NAME = "opsconsole-sync"
@@ -55,11 +56,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         namespaces = list(settings.OPSCONSOLE_NAMESPACES)
-        cfg = ClusterConfig(
-            kubeconfig=settings.KUBECONFIG,
-            context=settings.OPSCONSOLE_KUBE_CONTEXT,
-            timeout=settings.OPSCONSOLE_KUBE_TIMEOUT,
-        )
+        cfg = cluster_config()
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
